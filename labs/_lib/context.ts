@@ -1,0 +1,294 @@
+/**
+ * What a lab gets to work with: hosts (network namespaces), links (veth pairs), probes (C
+ * programs run inside a host), captures and observers. Everything made here is registered for
+ * cleanup where it is created, and `cleanup()` undoes it in reverse order on every exit path.
+ *
+ * Design limits: runs only inside the sandbox (see sandbox.ts), where /run is private, so host
+ * names can be short fixed words ("client", "server") without colliding with anything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { BASELINE_SYSCTLS } from './baseline.ts';
+import { EXIT, LabError } from './errors.ts';
+import { decodePcap } from './pcap.ts';
+import { buildProbe } from './probes.ts';
+import type { HostInfo, LabEvent, Packet } from './types.ts';
+
+/** Short commands: quiet, bounded, and failing loudly (a failed setup command is a setup error). */
+const sh = $({ quiet: true, timeout: '20s' });
+
+/** A network namespace standing for one machine. */
+export interface Host {
+  readonly name: string;
+  /** Addresses given to this host, for the ladder columns. */
+  readonly addrs: string[];
+  /** Runs a command in this host; resolves with stdout. */
+  run(argv: string[]): Promise<string>;
+  /** Sets a per-namespace sysctl and records the value read back; returns it. */
+  sysctl(key: string, value: string): Promise<string>;
+  readSysctl(key: string): Promise<string>;
+}
+
+/** A running probe: its JSON event lines, collected as they arrive. */
+export interface Probe {
+  readonly host: Host;
+  readonly events: LabEvent[];
+  /** Resolves with the first event of that name (already seen or future); rejects on exit or timeout. */
+  waitFor(event: string, timeoutMs?: number): Promise<LabEvent>;
+  /** Resolves when the probe exits, with its exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Sends a signal (default SIGTERM) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A packet capture running in one host. */
+export interface Capture {
+  /** Stops the capture and returns its packets, decoded; also keeps the raw pcap bytes. */
+  stop(): Promise<Packet[]>;
+  /** The raw pcap file after stop(). */
+  readonly pcap: Buffer | undefined;
+}
+
+export interface LinkOptions {
+  /** Address with prefix on each end, e.g. 198.51.100.1/24. */
+  a: string;
+  b: string;
+  mtu?: number;
+  /** Interface names (default veth-<peer>). */
+  ifA?: string;
+  ifB?: string;
+}
+
+/** Seconds since the context started, on the monotonic clock the probes also use. */
+const monotonicNow = () => Number(process.hrtime.bigint()) / 1e9;
+
+export class LabContext {
+  readonly events: LabEvent[] = [];
+  readonly sysctls: Record<string, string> = {};
+  readonly hosts: Host[] = [];
+  readonly pcaps: Buffer[] = [];
+  private readonly t0 = monotonicNow();
+  private readonly undo: Array<() => Promise<void> | void> = [];
+  private readonly workDir: string;
+
+  constructor() {
+    // /run is the sandbox's private tmpfs: files here vanish with the run, even after SIGKILL.
+    this.workDir = mkdtempSync(join('/run', 'lab-'));
+    this.undo.push(() => rmSync(this.workDir, { recursive: true, force: true }));
+  }
+
+  /** Seconds since the lab started. */
+  elapsed(): number {
+    return round6(monotonicNow() - this.t0);
+  }
+
+  /** Records a lab-level observation on the timeline. */
+  note(host: Host | string, event: string, fields: Record<string, unknown> = {}): LabEvent {
+    const e: LabEvent = { t: this.elapsed(), host: typeof host === 'string' ? host : host.name, event, ...fields };
+    this.events.push(e);
+    return e;
+  }
+
+  /**
+   * Creates a host with loopback up and the baseline sysctls pinned. IPv6 is off unless asked
+   * for, so no router solicitation or MLD report lands in a capture that is about IPv4.
+   */
+  async host(name: string, opts: { sysctls?: Record<string, string>; ipv6?: boolean } = {}): Promise<Host> {
+    await sh`ip netns add ${name}`;
+    this.undo.push(() => sh`ip netns del ${name}`.nothrow().then(() => {}));
+    const addrs: string[] = [];
+    const run = async (argv: string[]) => (await sh`ip netns exec ${name} ${argv}`).stdout;
+    const readSysctl = async (key: string) =>
+      (await run(['sysctl', '-n', key])).trim().replace(/\s+/g, ' ');
+    const host: Host = {
+      name,
+      addrs,
+      run,
+      readSysctl,
+      sysctl: async (key, value) => {
+        const set = await sh`ip netns exec ${name} sysctl -qw ${`${key}=${value}`}`.nothrow();
+        const actual = await readSysctl(key);
+        this.sysctls[`${name}:${key}`] = actual;
+        if (set.exitCode !== 0 && actual !== value) {
+          // Recorded, not fatal: e.g. a user namespace may not choose a congestion control.
+          this.note(name, 'sysctl-not-pinned', { key, wanted: value, actual, error: set.stderr.trim() });
+        }
+        return actual;
+      },
+    };
+    await run(['ip', 'link', 'set', 'lo', 'up']);
+    const ipv6Off = opts.ipv6 ? '0' : '1';
+    const pinned = {
+      ...BASELINE_SYSCTLS,
+      'net.ipv6.conf.all.disable_ipv6': ipv6Off,
+      'net.ipv6.conf.default.disable_ipv6': ipv6Off,
+      ...opts.sysctls,
+    };
+    for (const [key, value] of Object.entries(pinned)) {
+      await host.sysctl(key, value);
+    }
+    this.hosts.push(host);
+    return host;
+  }
+
+  /** Joins two hosts with a veth pair, addresses and MTU; both ends up. */
+  async link(a: Host, b: Host, opts: LinkOptions): Promise<{ ifA: string; ifB: string }> {
+    const ifA = opts.ifA ?? `veth-${b.name}`.slice(0, 15);
+    const ifB = opts.ifB ?? `veth-${a.name}`.slice(0, 15);
+    await sh`ip -n ${a.name} link add ${ifA} type veth peer name ${ifB} netns ${b.name}`;
+    for (const [host, ifname, cidr] of [[a, ifA, opts.a], [b, ifB, opts.b]] as const) {
+      if (opts.mtu) await sh`ip -n ${host.name} link set ${ifname} mtu ${opts.mtu}`;
+      // nodad: IPv6 addresses are usable at once instead of after duplicate detection.
+      await sh`ip -n ${host.name} addr add ${cidr} dev ${ifname} ${cidr.includes(':') ? ['nodad'] : []}`;
+      await sh`ip -n ${host.name} link set ${ifname} up`;
+      host.addrs.push(cidr.split('/')[0]);
+    }
+    // Permanent neighbour entries: no ARP or neighbour discovery on the wire, so a capture
+    // holds only the packets the lab is about, and the first SYN is not delayed by a lookup.
+    const macA = await macOf(a, ifA);
+    const macB = await macOf(b, ifB);
+    await sh`ip -n ${a.name} neigh replace ${opts.b.split('/')[0]} lladdr ${macB} dev ${ifA} nud permanent`;
+    await sh`ip -n ${b.name} neigh replace ${opts.a.split('/')[0]} lladdr ${macA} dev ${ifB} nud permanent`;
+    return { ifA, ifB };
+  }
+
+  /** Starts a C probe (`handshakes/client.c`) inside a host. Arguments are passed as argv, never through a shell. */
+  probe(host: Host, name: string, args: Array<string | number>): Probe {
+    const binary = buildProbe(name);
+    const child = spawn('ip', ['netns', 'exec', host.name, binary, ...args.map(String)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const probe = new RunningProbe(host, name, child, this.t0, (e) => this.events.push(e));
+    this.undo.push(() => probe.stop('SIGKILL').then(() => {}));
+    return probe;
+  }
+
+  /** Starts an AF_PACKET capture in a host (all its interfaces unless one is named). */
+  async capture(host: Host, iface?: string): Promise<Capture> {
+    const file = join(this.workDir, `${host.name}-${this.pcaps.length}.pcap`);
+    const probe = this.probe(host, 'probes/capture.c', iface ? [file, iface] : [file]);
+    await probe.waitFor('ready');
+    let raw: Buffer | undefined;
+    return {
+      get pcap() {
+        return raw;
+      },
+      stop: async () => {
+        await probe.stop('SIGTERM');
+        raw = readFileSync(file);
+        this.pcaps.push(raw);
+        return decodePcap(raw);
+      },
+    };
+  }
+
+  /** The hosts as ladder columns. */
+  hostInfo(): HostInfo[] {
+    return this.hosts.map((h) => ({ name: h.name, addrs: [...h.addrs] }));
+  }
+
+  /** Undoes everything in reverse order; never throws (cleanup must reach the end). */
+  async cleanup(): Promise<void> {
+    while (this.undo.length) {
+      const step = this.undo.pop()!;
+      try {
+        await step();
+      } catch {
+        // Keep going: the sandbox's namespaces die with it anyway.
+      }
+    }
+  }
+}
+
+class RunningProbe implements Probe {
+  readonly events: LabEvent[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly waiters: Array<{ event: string; resolve: (e: LabEvent) => void }> = [];
+  private exitCode: number | null | undefined;
+  private stderr = '';
+  readonly host: Host;
+  private readonly name: string;
+  private readonly child: ChildProcess;
+  private readonly t0: number;
+
+  constructor(host: Host, name: string, child: ChildProcess, t0: number, sink: (e: LabEvent) => void) {
+    this.host = host;
+    this.name = name;
+    this.child = child;
+    this.t0 = t0;
+    let buffered = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.trim()) continue;
+        const e = this.parse(line);
+        this.events.push(e);
+        sink(e);
+        for (const w of this.waiters.filter((w) => w.event === e.event)) w.resolve(e);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exited = new Promise((resolve) => {
+      child.on('close', (code) => {
+        this.exitCode = code;
+        resolve(code);
+      });
+      child.on('error', () => resolve(null));
+    });
+  }
+
+  private parse(line: string): LabEvent {
+    let fields: Record<string, unknown>;
+    try {
+      fields = JSON.parse(line);
+    } catch {
+      fields = { event: 'output', text: line };
+    }
+    const { mono, ...rest } = fields as { mono?: number };
+    const t = typeof mono === 'number' ? round6(mono - this.t0) : round6(monotonicNow() - this.t0);
+    return { t, host: this.host.name, event: String(rest.event ?? 'output'), ...rest } as LabEvent;
+  }
+
+  waitFor(event: string, timeoutMs = 15_000): Promise<LabEvent> {
+    const seen = this.events.find((e) => e.event === event);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(this.failure(`no "${event}" within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ event, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      this.exited.then(() => {
+        clearTimeout(timer);
+        // The line may have arrived just before exit.
+        const late = this.events.find((e) => e.event === event);
+        if (late) resolve(late);
+        else reject(this.failure(`exited (code ${this.exitCode}) before "${event}"`));
+      });
+    });
+  }
+
+  private failure(what: string): LabError {
+    const fatal = this.events.find((e) => e.event === 'fatal');
+    const cause = fatal ? `${fatal.call} failed with ${fatal.errno}` : this.stderr.trim() || what;
+    return new LabError(EXIT.setup, `Probe ${this.name} in ${this.host.name}: ${cause} (${what}).`);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.exitCode === undefined) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+async function macOf(host: Host, ifname: string): Promise<string> {
+  const [link] = JSON.parse((await sh`ip -j -n ${host.name} link show dev ${ifname}`).stdout) as Array<{ address: string }>;
+  return link.address;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

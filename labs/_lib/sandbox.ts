@@ -1,0 +1,154 @@
+/**
+ * The outer sandbox: every lab run happens inside fresh namespaces that die with it.
+ *
+ * `npm run lab` re-executes itself under
+ *   unshare [--user --map-root-user] --net --mount --pid --fork --kill-child --mount-proc
+ * so the run gets its own network namespace, its own mount namespace (where /run is a private
+ * tmpfs, so `ip netns add` names cannot collide with the host's or another run's) and its own PID
+ * namespace. When the run ends for any reason, SIGKILL included, the kernel kills every process
+ * in that PID namespace and the namespaces disappear with their last user: nothing can be left
+ * on the host. Inside, labs still delete what they made, so a long run stays tidy.
+ *
+ * As root no user namespace is needed; as an ordinary user `--user --map-root-user` gives the
+ * capabilities over the new namespaces only, never over the host.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { EXIT, LabError } from './errors.ts';
+
+export type Privilege = 'root' | 'userns';
+
+const INSIDE = 'SOCKET_LABS_SANDBOX';
+
+/** True when this process already runs inside a lab sandbox. */
+export function insideSandbox(): boolean {
+  return process.env[INSIDE] === 'root' || process.env[INSIDE] === 'userns';
+}
+
+/** How the sandbox was entered (valid inside it). */
+export function sandboxPrivilege(): Privilege {
+  return process.env[INSIDE] === 'root' ? 'root' : 'userns';
+}
+
+function readSetting(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why this machine cannot run labs, or undefined if it can. Checks the platform, the tools and,
+ * for non-root users, the settings that forbid unprivileged user namespaces.
+ */
+export function sandboxBlocker(
+  platform: string = process.platform,
+  uid: number = process.getuid?.() ?? -1,
+  read: (path: string) => string | undefined = readSetting,
+): LabError | undefined {
+  if (platform !== 'linux') {
+    return new LabError(EXIT.noSandbox, `Labs need Linux network namespaces; this is ${platform}.`,
+      'Read the recorded runs on the site, or run the labs in a Linux VM.');
+  }
+  for (const tool of ['unshare', 'ip', 'ss']) {
+    if (!onPath(tool)) {
+      return new LabError(EXIT.missingTool, `\`${tool}\` was not found on PATH.`,
+        tool === 'unshare' ? 'Install util-linux.' : 'Install iproute2.');
+    }
+  }
+  if (uid === 0) return undefined;
+  if (read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1') {
+    return new LabError(EXIT.noSandbox,
+      'Unprivileged user namespaces are forbidden by kernel.apparmor_restrict_unprivileged_userns=1.',
+      'Run the lab as root (sudo -E npm run lab -- ...), or allow them: sysctl kernel.apparmor_restrict_unprivileged_userns=0.');
+  }
+  if (read('/proc/sys/kernel/unprivileged_userns_clone') === '0') {
+    return new LabError(EXIT.noSandbox,
+      'Unprivileged user namespaces are disabled by kernel.unprivileged_userns_clone=0.',
+      'Run the lab as root, or set kernel.unprivileged_userns_clone=1.');
+  }
+  if (read('/proc/sys/user/max_user_namespaces') === '0') {
+    return new LabError(EXIT.noSandbox, 'User namespaces are disabled (user.max_user_namespaces=0).',
+      'Run the lab as root, or raise user.max_user_namespaces.');
+  }
+  return undefined;
+}
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${tool}`))
+    || ['/usr/sbin', '/sbin'].some((dir) => existsSync(`${dir}/${tool}`));
+}
+
+/** The unshare argv that enters a fresh sandbox for the given privilege. */
+export function unshareArgs(privilege: Privilege): string[] {
+  return [
+    ...(privilege === 'userns' ? ['--user', '--map-root-user'] : []),
+    '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc',
+  ];
+}
+
+/**
+ * Re-runs this CLI inside a fresh sandbox and resolves with its exit code. Signals sent to us are
+ * passed on. If we are killed outright (SIGKILL), the run notices its fd 3 pipe closing and ends
+ * itself, and the PID namespace takes every lab process with it (see `watchParent`).
+ */
+export async function runInSandbox(argv: string[], simulateRefusal = false): Promise<number> {
+  const blocker = sandboxBlocker();
+  if (blocker) throw blocker;
+  const privilege: Privilege = process.getuid?.() === 0 ? 'root' : 'userns';
+  const probe = spawnSync('unshare', [...unshareArgs(privilege), 'true'], { encoding: 'utf8' });
+  if (simulateRefusal || probe.status !== 0) {
+    const why = simulateRefusal ? 'unshare: unshare failed: Operation not permitted (simulated)' : probe.stderr.trim();
+    throw new LabError(EXIT.noSandbox, `Cannot create the lab's namespaces: ${why}`,
+      privilege === 'root'
+        ? 'The kernel refused network/mount/PID namespaces: inside a container, run it with --privileged.'
+        : 'Unprivileged user namespaces seem forbidden (check kernel.apparmor_restrict_unprivileged_userns, '
+          + 'kernel.unprivileged_userns_clone, user.max_user_namespaces), or run as root.');
+  }
+  const child = spawn('unshare', [...unshareArgs(privilege), process.execPath, ...argv], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [INSIDE]: privilege },
+  });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return await new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(code ?? (signal === 'SIGINT' ? EXIT.interrupted : 128 + 9));
+    });
+  });
+}
+
+/**
+ * Inside the sandbox: make /run private so `ip netns` keeps its names here. fd 3 is a pipe from
+ * the launcher: when it closes (the launcher was killed, even with SIGKILL) we exit, and the
+ * PID namespace takes every lab process with us.
+ */
+export function prepareSandbox(onParentGone: () => void): void {
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'socket-labs', '/run']);
+  if (mount.status !== 0) {
+    throw new LabError(EXIT.noSandbox, `Cannot mount a private /run in the sandbox: ${mount.stderr}`);
+  }
+  spawnSync('mkdir', ['-p', '/run/netns']);
+  watchParent(onParentGone);
+}
+
+function watchParent(onGone: () => void): void {
+  try {
+    // The launcher holds the other end of fd 3; EOF means it is gone. unref(): the watch alone
+    // must not keep the run alive once the lab is done.
+    const pipe = new Socket({ fd: 3, readable: true, writable: false });
+    pipe.on('end', onGone);
+    pipe.on('error', () => {});
+    pipe.resume();
+    pipe.unref();
+  } catch {
+    // fd 3 absent (started by hand, not through the launcher): nothing to watch.
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The accept-queue scenario shared by two labs: a listener with backlog 1 that never calls
+ * accept(), and a client that starts four connections at once. The labs differ only in
+ * net.ipv4.tcp_abort_on_overflow on the server.
+ */
+import type { LabContext } from '../_lib/context.ts';
+import { counters, tcpSockets } from '../_lib/observe.ts';
+import { onPort, synRetransmitTimes } from '../_lib/packets.ts';
+import type { LabObservation } from '../_lib/types.ts';
+
+export const PORT = 5002;
+export const BACKLOG = 1;
+export const CONNECTIONS = 4;
+/**
+ * How long the client watches its connections: the dropped SYNs are retransmitted at about 1 s
+ * and 2 s, the next one would leave at about 3 s; 2.5 s sits half a second from both.
+ */
+export const WATCH_MS = 2500;
+
+export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 1): Promise<LabObservation> {
+  const client = await ctx.host('client');
+  const server = await ctx.host('server', {
+    sysctls: {
+      'net.ipv4.tcp_abort_on_overflow': String(abortOnOverflow),
+      // Pinned to the default so the SYN retransmission times do not follow the host (≥ 6.5 only).
+      'net.ipv4.tcp_syn_linear_timeouts': '4',
+    },
+  });
+  await client.sysctl('net.ipv4.tcp_syn_linear_timeouts', '4');
+  await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
+  const capture = await ctx.capture(client);
+
+  const listener = ctx.probe(server, 'handshakes/server.c', ['198.51.100.2', PORT, BACKLOG, 'hold']);
+  await listener.waitFor('listening');
+  const connector = ctx.probe(client, 'handshakes/client.c', ['198.51.100.2', PORT, CONNECTIONS, WATCH_MS]);
+  const done = await connector.waitFor('done', WATCH_MS + 10_000);
+  const serverSockets = await tcpSockets(server);
+  const clientSockets = await tcpSockets(client);
+  // Closing the client ends the retransmissions, so the counters and the capture agree.
+  await connector.stop();
+  const packets = await capture.stop();
+  const serverCounters = await counters(server);
+
+  const listenerRow = serverSockets.find((s) => s.state === 'LISTEN');
+  const tcpPackets = onPort(packets, PORT);
+  const retransmits = synRetransmitTimes(packets);
+  const firstRetransmits = Object.values(retransmits).map((times) => times[0]);
+  const secondGaps = Object.values(retransmits).filter((t) => t.length > 1).map((t) => Math.round((t[1] - t[0]) * 1000) / 1000);
+  return {
+    hosts: ctx.hostInfo(),
+    packets,
+    events: ctx.events,
+    inherentWaitS: WATCH_MS / 1000,
+    facts: {
+      connected: done.connected,
+      pending: done.pending,
+      failed: done.failed,
+      listenRecvQ: listenerRow?.recvQ,
+      listenSendQ: listenerRow?.sendQ,
+      serverEstablished: serverSockets.filter((s) => s.state === 'ESTAB').length,
+      clientStates: clientSockets.map((s) => s.state).sort(),
+      droppedSyns: tcpPackets.filter((p) => p.tcp.syn && !p.tcp.ack).length - (done.connected as number),
+      rstCount: tcpPackets.filter((p) => p.tcp.rst).length,
+      synAckCount: tcpPackets.filter((p) => p.tcp.syn && p.tcp.ack).length,
+      synRetransmitTimes: retransmits,
+      firstSynRetransmitS: Math.min(...firstRetransmits),
+      firstSynRetransmitMaxS: Math.max(...firstRetransmits),
+      secondSynRetransmitGapS: secondGaps.length ? Math.min(...secondGaps) : undefined,
+      listenOverflows: serverCounters.TcpExtListenOverflows,
+      listenDrops: serverCounters.TcpExtListenDrops,
+      syncookiesSent: serverCounters.TcpExtSyncookiesSent,
+    },
+  };
+}

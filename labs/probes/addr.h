@@ -1,0 +1,55 @@
+/* Address parsing and printing shared by probes: IPv4 and IPv6 literals only, never names. */
+#ifndef PROBE_ADDR_H
+#define PROBE_ADDR_H
+
+#include "common.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* Fills ss from an address literal and a port; exits with a usage error on a bad literal. */
+static inline socklen_t parse_addr(const char *usage, const char *text, int port,
+                                   struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    return sizeof *v4;
+  }
+  if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    return sizeof *v6;
+  }
+  char msg[128];
+  snprintf(msg, sizeof msg, "'%s' is not an IPv4 or IPv6 address literal", text);
+  usage_error(usage, msg);
+  return 0;
+}
+
+/* "198.51.100.1:40000" or "[2001:db8::1]:40000" into buf. */
+static inline const char *format_addr(const struct sockaddr_storage *ss, char *buf, size_t len) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+    inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+    snprintf(buf, len, "%s:%u", host, ntohs(v4->sin_port));
+  } else {
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+    snprintf(buf, len, "[%s]:%u", host, ntohs(v6->sin6_port));
+  }
+  return buf;
+}
+
+static inline int local_port(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) return -1;
+  return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                       : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+#endif
