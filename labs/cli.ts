@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, LabError, usageError } from './_lib/errors.ts';
 import { concatPcaps } from './_lib/pcap-file.ts';
-import { findCompiler, LABS_DIR } from './_lib/probes.ts';
+import { buildProbe, findCompiler, LABS_DIR } from './_lib/probes.ts';
 import { report } from './_lib/report.ts';
 import { runLab } from './_lib/runner.ts';
 import type { LabContext } from './_lib/context.ts';
@@ -127,6 +127,11 @@ async function runInside(opts: Options): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   prepareSandbox(onSignal);
+
+  // Compile every probe first: a missing compiler or a broken probe stops us before any
+  // namespace exists, and compile time never counts as lab time.
+  const sources = new Set(['probes/capture.c', ...opts.labs.flatMap((lab) => lab.probes.filter((p) => p.endsWith('.c')))]);
+  for (const source of sources) buildProbe(source);
 
   const runs: LabRun[] = [];
   const pcaps: Buffer[] = [];

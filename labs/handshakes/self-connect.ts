@@ -36,19 +36,17 @@ export default defineLab({
     const echo = await hunt.waitFor('echo');
     await hunt.waitFor('closed');
     await hunt.exited;
+    // The odd-port hunt is evidence by its port summary alone: stop the capture before it.
+    const packets = await capture.stop();
     const odd = ctx.probe(host, 'handshakes/self-connect.c', ['127.0.0.1', ODD_TARGET, MAX_ATTEMPTS]);
     const oddSummary = await odd.waitFor('refused-summary');
     await odd.exited;
-    const packets = await capture.stop();
 
     const selfPackets = tcp(packets).filter((p) => p.tcp.srcPort === EVEN_TARGET && p.tcp.dstPort === EVEN_TARGET);
     const [syn, synAck] = selfPackets;
-    // Keep the ladder readable: the even hunt in full, the odd hunt only summarised in facts.
-    const oddStart = packets.findIndex((p) => p.tcp?.dstPort === ODD_TARGET);
-    const shown = oddStart >= 0 ? packets.slice(0, oddStart) : packets;
     return {
       hosts: [{ name: 'host', addrs: ['127.0.0.1'] }],
-      packets: shown,
+      packets,
       events: ctx.events,
       facts: {
         attemptsBeforeSelf: summary.attempts,

@@ -1,0 +1,50 @@
+/**
+ * Live re-runs: every lab runs on this machine's kernel and every claim is asserted on what it
+ * observed. Labs run concurrently, each in its own sandbox, so the suite takes about as long as
+ * the slowest lab. Outside CI a machine that cannot run labs skips with the reason; in CI
+ * (CI=true) it fails, so a broken environment can never pass as green.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labs } from '../../labs/index.ts';
+import type { LabRun } from '../../labs/_lib/types.ts';
+import { assertClaim } from '../support/claims.ts';
+import { labsAvailability, runLive } from '../support/cli.ts';
+
+const availability = await labsAvailability();
+const required = process.env.CI === 'true' || process.env.LABS_REQUIRED === '1';
+if (!availability.ok && !required) {
+  console.warn(`Skipping live labs: this machine cannot run them.\n${availability.reason}`);
+}
+
+/** How many labs run at once: they mostly wait on protocol timers, not on the CPU. */
+const CONCURRENCY = 4;
+
+async function runAll(): Promise<Map<string, LabRun>> {
+  const runs = new Map<string, LabRun>();
+  const queue = [...labs];
+  const worker = async () => {
+    for (let lab = queue.shift(); lab; lab = queue.shift()) {
+      const [run] = await runLive([lab.id]);
+      runs.set(lab.id, run);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return runs;
+}
+
+describe.skipIf(!availability.ok && !required)('labs on this kernel', () => {
+  let runs: Map<string, LabRun>;
+  beforeAll(async () => {
+    expect(availability.ok, `this machine cannot run labs:\n${availability.reason}`).toBe(true);
+    runs = await runAll();
+  }, 180_000);
+
+  describe.each(labs.map((lab) => [lab.id, lab] as const))('%s', (id, lab) => {
+    it('records the kernel it ran on', () => {
+      expect(runs.get(id)!.kernel.release).toMatch(/^\d+\.\d+/);
+    });
+    it.each(lab.claims.map((claim) => [claim.says, claim] as const))('%s', (_says, claim) => {
+      assertClaim(claim, runs.get(id)!);
+    });
+  });
+});

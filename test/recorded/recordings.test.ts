@@ -1,0 +1,38 @@
+/**
+ * Every lab has a committed recording, every claim holds on it, and the recording's packets are
+ * exactly what its committed .pcap decodes to. Runs anywhere: no root, no Linux needed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { labs } from '../../labs/index.ts';
+import { decodePcap } from '../../labs/_lib/pcap.ts';
+import type { LabRun } from '../../labs/_lib/types.ts';
+import { assertClaim } from '../support/claims.ts';
+import { ROOT } from '../support/cli.ts';
+
+function recordingPaths(id: string) {
+  const [chapter, name] = id.split('/');
+  const dir = join(ROOT, 'labs', chapter, 'recorded');
+  return { json: join(dir, `${name}.json`), pcap: join(dir, `${name}.pcap`) };
+}
+
+describe.each(labs.map((lab) => [lab.id, lab] as const))('recording of %s', (id, lab) => {
+  const paths = recordingPaths(id);
+  const run = existsSync(paths.json) ? (JSON.parse(readFileSync(paths.json, 'utf8')) as LabRun) : undefined;
+
+  it('exists, with the kernel it was recorded on', () => {
+    expect(run, `missing ${paths.json}: run npm run labs:record -- ${id}`).toBeDefined();
+    expect(run!.id).toBe(id);
+    expect(run!.kernel.release).toMatch(/^\d+\.\d+/);
+  });
+
+  it('holds packets that are exactly what its .pcap decodes to', () => {
+    expect(existsSync(paths.pcap), `missing ${paths.pcap}`).toBe(true);
+    expect(decodePcap(readFileSync(paths.pcap))).toEqual(run!.packets);
+  });
+
+  it.each(lab.claims.map((claim) => [claim.says, claim] as const))('%s', (_says, claim) => {
+    assertClaim(claim, run!);
+  });
+});
