@@ -5,7 +5,7 @@
  * (CI=true) it fails, so a broken environment can never pass as green.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labs } from '../../labs/index.ts';
+import { labs as allLabs } from '../../labs/index.ts';
 import type { LabRun } from '../../labs/_lib/types.ts';
 import { assertClaim } from '../support/claims.ts';
 import { labsAvailability, runLive } from '../support/cli.ts';
@@ -15,6 +15,10 @@ const required = process.env.CI === 'true' || process.env.LABS_REQUIRED === '1';
 if (!availability.ok && !required) {
   console.warn(`Skipping live labs: this machine cannot run them.\n${availability.reason}`);
 }
+
+/** `LABS=teardown npx vitest run test/labs` runs only the labs whose id starts with a prefix. */
+const only = process.env.LABS?.split(',').filter(Boolean);
+const labs = only ? allLabs.filter((lab) => only.some((prefix) => lab.id.startsWith(prefix))) : allLabs;
 
 /** How many labs run at once: they mostly wait on protocol timers, not on the CPU. */
 const CONCURRENCY = 4;
