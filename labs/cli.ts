@@ -120,7 +120,9 @@ async function runInside(opts: Options): Promise<number> {
   let current: LabContext | undefined;
   let interrupted = false;
   const onSignal = () => {
+    if (interrupted) return;
     interrupted = true;
+    if (!opts.json) process.stderr.write('interrupted: cleaning up …\n');
     // Clean up now; the PID namespace would end the probes anyway, but delete what we made.
     void (current?.cleanup() ?? Promise.resolve()).finally(() => process.exit(EXIT.interrupted));
   };
@@ -138,8 +140,16 @@ async function runInside(opts: Options): Promise<number> {
   let allHold = true;
   for (const lab of opts.labs) {
     if (!opts.json) process.stderr.write(`running ${lab.id} …\n`);
-    const { run, pcaps: captured } = await runLab(lab, (ctx) => (current = ctx));
-    if (interrupted) return EXIT.interrupted;
+    let output;
+    try {
+      output = await runLab(lab, (ctx) => (current = ctx));
+    } catch (error) {
+      // Interrupted: the probes died because we are cleaning up; onSignal exits with 130.
+      if (interrupted) return new Promise<number>(() => {});
+      throw error;
+    }
+    if (interrupted) return new Promise<number>(() => {});
+    const { run, pcaps: captured } = output;
     runs.push(run);
     pcaps.push(...captured);
     if (opts.command === 'record') {

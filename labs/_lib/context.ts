@@ -202,6 +202,8 @@ export class LabContext {
   }
 }
 
+const MISSING_FEATURE_ERRNOS = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ENOPROTOOPT', 'ESOCKTNOSUPPORT']);
+
 class RunningProbe implements Probe {
   readonly events: LabEvent[] = [];
   readonly exited: Promise<number | null>;
@@ -275,6 +277,11 @@ class RunningProbe implements Probe {
   private failure(what: string): LabError {
     const fatal = this.events.find((e) => e.event === 'fatal');
     const cause = fatal ? `${fatal.call} failed with ${fatal.errno}` : this.stderr.trim() || what;
+    // These errnos mean the kernel lacks the protocol or option, not that the lab went wrong.
+    if (fatal && MISSING_FEATURE_ERRNOS.has(String(fatal.errno))) {
+      return new LabError(EXIT.unsupported, `This kernel lacks a feature the lab needs: ${cause} in probe ${this.name}.`,
+        'The lab cannot run on this kernel; the chapter shows the recorded run instead.');
+    }
     return new LabError(EXIT.setup, `Probe ${this.name} in ${this.host.name}: ${cause} (${what}).`);
   }
 

@@ -23,6 +23,12 @@ export function findCompiler(env: NodeJS.ProcessEnv = process.env): string | und
 }
 
 function cacheDir(): string {
+  // An explicit cache (tests running labs as another user point it at a temp dir they remove).
+  const explicit = process.env.SOCKET_LABS_CACHE;
+  if (explicit) {
+    mkdirSync(explicit, { recursive: true, mode: 0o700 });
+    return explicit;
+  }
   const inRepo = join(LABS_DIR, '..', 'node_modules', '.cache', 'socket-labs', 'probes');
   try {
     mkdirSync(inRepo, { recursive: true });

@@ -111,7 +111,11 @@ export async function runInSandbox(argv: string[], simulateRefusal = false): Pro
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { ...process.env, [INSIDE]: privilege },
   });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  // unshare ignores SIGINT/SIGTERM while it waits for its child, so a signal is passed on
+  // through the fd 3 pipe, which the run inside watches (see watchParent).
+  const control = child.stdio[3] as NodeJS.WritableStream;
+  control.on('error', () => {});
+  const forward = (signal: NodeJS.Signals) => () => control.write(`${signal}\n`);
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
   process.on('SIGINT', onInt);
@@ -127,16 +131,17 @@ export async function runInSandbox(argv: string[], simulateRefusal = false): Pro
 
 /**
  * Inside the sandbox: make /run private so `ip netns` keeps its names here. fd 3 is a pipe from
- * the launcher: when it closes (the launcher was killed, even with SIGKILL) we exit, and the
- * PID namespace takes every lab process with us.
+ * the launcher: a line on it is a signal passed on; its end means the launcher is gone (even
+ * killed with SIGKILL). Either way `onStop` cleans up and exits, and the PID namespace takes
+ * every lab process with us.
  */
-export function prepareSandbox(onParentGone: () => void): void {
+export function prepareSandbox(onStop: () => void): void {
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'socket-labs', '/run']);
   if (mount.status !== 0) {
     throw new LabError(EXIT.noSandbox, `Cannot mount a private /run in the sandbox: ${mount.stderr}`);
   }
   spawnSync('mkdir', ['-p', '/run/netns']);
-  watchParent(onParentGone);
+  watchParent(onStop);
 }
 
 function watchParent(onGone: () => void): void {
@@ -144,6 +149,7 @@ function watchParent(onGone: () => void): void {
     // The launcher holds the other end of fd 3; EOF means it is gone. unref(): the watch alone
     // must not keep the run alive once the lab is done.
     const pipe = new Socket({ fd: 3, readable: true, writable: false });
+    pipe.on('data', onGone);
     pipe.on('end', onGone);
     pipe.on('error', () => {});
     pipe.resume();

@@ -8,13 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { labs as allLabs } from '../../labs/index.ts';
 import type { LabRun } from '../../labs/_lib/types.ts';
 import { assertClaim } from '../support/claims.ts';
-import { labsAvailability, runLive } from '../support/cli.ts';
-
-const availability = await labsAvailability();
-const required = process.env.CI === 'true' || process.env.LABS_REQUIRED === '1';
-if (!availability.ok && !required) {
-  console.warn(`Skipping live labs: this machine cannot run them.\n${availability.reason}`);
-}
+import { runLive } from '../support/cli.ts';
+import { availability, skipLive } from '../support/gate.ts';
+import { hostState } from '../support/host-state.ts';
 
 /** `LABS=teardown npx vitest run test/labs` runs only the labs whose id starts with a prefix. */
 const only = process.env.LABS?.split(',').filter(Boolean);
@@ -36,12 +32,18 @@ async function runAll(): Promise<Map<string, LabRun>> {
   return runs;
 }
 
-describe.skipIf(!availability.ok && !required)('labs on this kernel', () => {
+describe.skipIf(skipLive)('labs on this kernel', () => {
   let runs: Map<string, LabRun>;
+  let before: ReturnType<typeof hostState>;
   beforeAll(async () => {
     expect(availability.ok, `this machine cannot run labs:\n${availability.reason}`).toBe(true);
+    before = hostState();
     runs = await runAll();
-  }, 180_000);
+  }, 600_000);
+
+  it('leaves the host network, namespaces, listeners and sysctls exactly as they were', () => {
+    expect(hostState()).toEqual(before);
+  });
 
   describe.each(labs.map((lab) => [lab.id, lab] as const))('%s', (id, lab) => {
     it('records the kernel it ran on', () => {
