@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { labs as allLabs } from '../../labs/index.ts';
 import type { LabRun } from '../../labs/_lib/types.ts';
 import { assertClaim } from '../support/claims.ts';
+import { DEFAULT_CONCURRENCY, runEach } from '../../labs/_lib/subprocess.ts';
 import { runLive } from '../support/cli.ts';
 import { availability, skipLive } from '../support/gate.ts';
 import { hostState } from '../support/host-state.ts';
@@ -16,20 +17,10 @@ import { hostState } from '../support/host-state.ts';
 const only = process.env.LABS?.split(',').filter(Boolean);
 const labs = only ? allLabs.filter((lab) => only.some((prefix) => lab.id.startsWith(prefix))) : allLabs;
 
-/** How many labs run at once: they mostly wait on protocol timers, not on the CPU. */
-const CONCURRENCY = 4;
-
 async function runAll(): Promise<Map<string, LabRun>> {
-  const runs = new Map<string, LabRun>();
-  const queue = [...labs];
-  const worker = async () => {
-    for (let lab = queue.shift(); lab; lab = queue.shift()) {
-      const [run] = await runLive([lab.id]);
-      runs.set(lab.id, run);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return runs;
+  const ids = labs.map((lab) => lab.id);
+  const runs = await runEach(ids, DEFAULT_CONCURRENCY, async (id) => (await runLive([id]))[0]);
+  return new Map(ids.map((id, i) => [id, runs[i]]));
 }
 
 describe.skipIf(skipLive)('labs on this kernel', () => {

@@ -1,0 +1,53 @@
+/**
+ * `npm run labs:bench -- [--runs 5] [lab|chapter ...]`: each lab's wall time against the protocol
+ * time it must wait (the timers it demonstrates), median of several runs, then the suite's
+ * total when labs run concurrently as in `npm test`. Overhead = whole-process wall time (launcher,
+ * sandbox, probe start-up, capture) minus the inherent wait. Target: under 1 s per lab.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson } from './_lib/subprocess.ts';
+import { labs } from './index.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h', default: false } },
+});
+if (values.help) {
+  console.log('usage: npm run labs:bench -- [--runs N] [lab|chapter ...]');
+  process.exit(0);
+}
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
+  console.error('labs:bench: --runs must be 1..100');
+  process.exit(2);
+}
+const selected = positionals.length
+  ? labs.filter((lab) => positionals.some((p) => lab.id === p || lab.id.startsWith(`${p}/`)))
+  : labs;
+
+console.log('| lab | process wall (median) | lab wall (median) | inherent wait | overhead |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+let totalSequential = 0;
+for (const lab of selected) {
+  const process_: number[] = [];
+  const inner: number[] = [];
+  let inherent = 0;
+  for (let i = 0; i < runs; i++) {
+    const { runs: [run], wallMs } = await runLabsJson([lab.id]);
+    process_.push(wallMs / 1000);
+    inner.push(run.wallMs / 1000);
+    inherent = run.inherentWaitS;
+  }
+  const wall = median(process_);
+  totalSequential += wall;
+  console.log(`| ${lab.id} | ${wall.toFixed(2)} s | ${median(inner).toFixed(2)} s | ${inherent.toFixed(2)} s | ${(wall - inherent).toFixed(2)} s |`);
+}
+
+const suite: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const started = performance.now();
+  await runEach(selected.map((l) => l.id), DEFAULT_CONCURRENCY, (id) => runLabsJson([id]));
+  suite.push((performance.now() - started) / 1000);
+}
+console.log(`\nsequential sum of medians: ${totalSequential.toFixed(1)} s`);
+console.log(`suite, ${DEFAULT_CONCURRENCY} at a time (as npm test): median ${median(suite).toFixed(1)} s (min ${Math.min(...suite).toFixed(1)}, max ${Math.max(...suite).toFixed(1)}) over ${runs} runs`);
