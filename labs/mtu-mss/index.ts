@@ -1,4 +1,9 @@
 /** The MTU and MSS chapter's labs, in reading order. */
 import type { LabDefinition } from '../_lib/types.ts';
+import mssFollowsMtu from './mss-follows-mtu.ts';
+import mssClamps from './mss-clamps.ts';
+import mssIpv6 from './mss-ipv6.ts';
+import pmtuDiscovery from './pmtu-discovery.ts';
+import udpEmsgsize from './udp-emsgsize.ts';
 
-export default [] satisfies LabDefinition[];
+export default [mssFollowsMtu, mssIpv6, mssClamps, pmtuDiscovery, udpEmsgsize] satisfies LabDefinition[];

@@ -1,0 +1,61 @@
+/**
+ * Verify: the MSS a SYN advertises is the MTU of the route's interface minus 40 (IPv4 + TCP
+ * headers): 1460 on a 1500-byte link, 8960 on 9000, 1240 on 1280; the SYN-ACK does the same from
+ * its own route, and the segments then carry 12 bytes less (timestamps).
+ */
+import { defineLab } from '../_lib/define.ts';
+import { tcp } from '../_lib/packets.ts';
+
+const PORT = 5201;
+const MTUS = [1500, 9000, 1280] as const;
+
+export default defineLab({
+  id: 'mtu-mss/mss-follows-mtu',
+  title: 'The SYN advertises the route MTU minus 40',
+  verifies:
+    'Verify: one client with three links of MTU 1500, 9000 and 1280 advertises MSS 1460, 8960 and 1240 in the SYNs it sends over them; each server answers with the same value from its own link, and TCP_INFO snd_mss is 12 bytes less (timestamp option).',
+  probes: ['segments/stream.c'],
+  claims: [
+    { id: 'syn-mss', says: 'The SYN MSS is MTU − 20 (IPv4 header) − 20 (TCP header): 1460, 8960, 1240.', observe: (r) => r.facts.synMss, expect: { equals: [1460, 8960, 1240] } },
+    { id: 'synack-mss', says: 'Each SYN-ACK advertises the same value, computed from the server’s own link.', observe: (r) => r.facts.synAckMss, expect: { equals: [1460, 8960, 1240] } },
+    { id: 'snd-mss', says: 'The payload per segment is 12 bytes less (TCP timestamps ride in every segment): 1448, 8948, 1228.', observe: (r) => r.facts.sndMss, expect: { equals: [1448, 8948, 1228] } },
+    { id: 'pmtu', says: 'TCP_INFO pmtu reports each route’s MTU.', observe: (r) => r.facts.pmtu, expect: { equals: [1500, 9000, 1280] } },
+  ],
+  async run(ctx) {
+    const client = await ctx.host('client');
+    const servers = [];
+    for (const [i, mtu] of MTUS.entries()) {
+      const server = await ctx.host(`server${mtu}`);
+      // Three /26 subnets of 198.51.100.0/24, one per link.
+      const base = i * 64;
+      await ctx.link(client, server, { a: `198.51.100.${base + 1}/26`, b: `198.51.100.${base + 2}/26`, mtu, ifA: `mtu${mtu}`, ifB: `mtu${mtu}` });
+      servers.push({ server, addr: `198.51.100.${base + 2}`, mtu });
+    }
+    const capture = await ctx.capture(client);
+    const connected = [];
+    for (const { server, addr } of servers) {
+      const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', addr, PORT, 65536, 'now']);
+      await reader.waitFor('listening');
+      const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', addr, PORT, 1]);
+      connected.push(await writer.waitFor('connected'));
+      await writer.waitFor('acked');
+    }
+    const packets = await capture.stop();
+    const segs = tcp(packets);
+    const synOf = (addr: string, synAck: boolean) =>
+      segs.find((p) => p.tcp.syn && p.tcp.ack === synAck && (synAck ? p.ip.src : p.ip.dst) === addr)?.tcp.options.mss;
+    return {
+      hosts: ctx.hostInfo(),
+      packets,
+      events: ctx.events,
+      facts: {
+        mtus: [...MTUS],
+        synMss: servers.map((s) => synOf(s.addr, false)),
+        synAckMss: servers.map((s) => synOf(s.addr, true)),
+        sndMss: connected.map((e) => e.sndMss),
+        advmss: connected.map((e) => e.advmss),
+        pmtu: connected.map((e) => e.pmtu),
+      },
+    };
+  },
+});

@@ -1,0 +1,70 @@
+/**
+ * Verify: over IPv6 the SYN advertises MTU − 60 (40-byte IPv6 header + 20 TCP): 1440 on a
+ * 1500-byte link, 1220 on 1280, IPv6's minimum link MTU.
+ */
+import { defineLab } from '../_lib/define.ts';
+import { tcp } from '../_lib/packets.ts';
+
+const PORT = 5202;
+const MTUS = [1500, 1280] as const;
+
+export default defineLab({
+  id: 'mtu-mss/mss-ipv6',
+  title: 'IPv6 takes 20 more bytes',
+  verifies:
+    'Verify: over IPv6 the SYN advertises MSS = MTU − 40 (IPv6 header) − 20 (TCP header): 1440 on a 1500-byte link and 1220 on a 1280-byte link; snd_mss is 12 bytes less with timestamps.',
+  probes: ['segments/stream.c'],
+  claims: [
+    { id: 'syn-mss', says: 'The IPv6 SYN MSS is MTU − 60: 1440 and 1220.', observe: (r) => r.facts.synMss, expect: { equals: [1440, 1220] } },
+    { id: 'synack-mss', says: 'The SYN-ACKs advertise the same.', observe: (r) => r.facts.synAckMss, expect: { equals: [1440, 1220] } },
+    { id: 'snd-mss', says: 'Payload per segment with timestamps: 1428 and 1208.', observe: (r) => r.facts.sndMss, expect: { equals: [1428, 1208] } },
+    { id: 'min-mtu', says: 'Lowering the link to MTU 1200, below IPv6’s minimum of 1280, strips the interface of its IPv6 addresses (2 before: global and link-local; 0 after).', observe: (r) => [r.facts.ipv6AddrsAt1280, r.facts.ipv6AddrsAt1200], expect: { equals: [2, 0] } },
+    { id: 'ip-version', says: 'The handshakes ran over IPv6.', observe: (r) => r.facts.ipVersions, expect: { equals: [6] } },
+  ],
+  async run(ctx) {
+    const client = await ctx.host('client', { ipv6: true });
+    const servers = [];
+    for (const [i, mtu] of MTUS.entries()) {
+      const server = await ctx.host(`server${mtu}`, { ipv6: true });
+      await ctx.link(client, server, { a: `2001:db8:${i + 1}::1/64`, b: `2001:db8:${i + 1}::2/64`, mtu, ifA: `mtu${mtu}`, ifB: `mtu${mtu}` });
+      servers.push({ server, addr: `2001:db8:${i + 1}::2` });
+    }
+    const capture = await ctx.capture(client);
+    const connected = [];
+    for (const { server, addr } of servers) {
+      const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', addr, PORT, 65536, 'now']);
+      await reader.waitFor('listening');
+      const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', addr, PORT, 1]);
+      connected.push(await writer.waitFor('connected'));
+      await writer.waitFor('acked');
+    }
+    const packets = await capture.stop();
+    // IPv6 requires every link to carry 1280 bytes (RFC 8200 §5): below that, Linux takes IPv6
+    // off the interface altogether.
+    const v6Addrs = async () => {
+      const [link] = JSON.parse(await client.run(['ip', '-j', '-6', 'addr', 'show', 'dev', 'mtu1280'])) as Array<{ addr_info?: unknown[] }>;
+      return link?.addr_info?.length ?? 0;
+    };
+    const addrsAt1280 = await v6Addrs();
+    await client.run(['ip', 'link', 'set', 'dev', 'mtu1280', 'mtu', '1200']);
+    const addrsAt1200 = await v6Addrs();
+    const segs = tcp(packets);
+    const synOf = (addr: string, synAck: boolean) =>
+      segs.find((p) => p.tcp.syn && p.tcp.ack === synAck && (synAck ? p.ip.src : p.ip.dst) === addr)?.tcp.options.mss;
+    return {
+      hosts: ctx.hostInfo(),
+      packets,
+      events: ctx.events,
+      facts: {
+        mtus: [...MTUS],
+        synMss: servers.map((s) => synOf(s.addr, false)),
+        synAckMss: servers.map((s) => synOf(s.addr, true)),
+        sndMss: connected.map((e) => e.sndMss),
+        pmtu: connected.map((e) => e.pmtu),
+        ipv6AddrsAt1280: addrsAt1280,
+        ipv6AddrsAt1200: addrsAt1200,
+        ipVersions: [...new Set(segs.map((p) => p.ip.version))],
+      },
+    };
+  },
+});
