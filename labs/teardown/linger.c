@@ -1,0 +1,68 @@
+/*
+ * SO_LINGER. `server` accepts one connection and does not read until the lab's SIGUSR1, so its
+ * receive buffer fills and its window closes; then it reads everything until end of file or an
+ * error. `client` sets SO_LINGER {1, SECONDS}, writes without blocking until the kernel takes no
+ * more (EAGAIN: data now waits in its send buffer, unsent), then calls a blocking close() and
+ * reports how long it blocked. SECONDS 0 is the abortive close; a watcher reports the states.
+ *
+ * usage: linger server ADDR PORT | linger client ADDR PORT SECONDS
+ * events: listening; established; state {...}; filled {bytes}; closed {ret, errno, blockedS};
+ *         waiting; read {bytes, ret, errno}; done
+ */
+#include "teardown.h"
+#include <fcntl.h>
+
+static const char *USAGE = "linger server ADDR PORT | linger client ADDR PORT SECONDS";
+
+int main(int argc, char **argv) {
+  if (argc < 4 || argc > 5) usage_error(USAGE, "wrong number of arguments");
+  int server = strcmp(argv[1], "server") == 0;
+  if (!server && strcmp(argv[1], "client") != 0) usage_error(USAGE, "role must be client or server");
+  int port = arg_port(USAGE, "PORT", argv[3]);
+  steps_init();
+  static char buf[1 << 16];
+
+  if (server) {
+    int fd = accept_one(listen_on(USAGE, argv[2], port, 1));
+    watch_start(fd);
+    wait_step("read");
+    long total = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0) total += r;
+    int e = errno;
+    EMIT("read", "\"bytes\":%ld,\"ret\":%zd,\"errno\":\"%s\"", total, r, r < 0 ? errno_name(e) : "");
+    if (close(fd) < 0) die("close");
+  } else {
+    if (argc != 5) usage_error(USAGE, "client needs SECONDS");
+    int secs = (int)arg_int(USAGE, "SECONDS", argv[4], 0, 60);
+    int fd = connect_to(USAGE, argv[2], port);
+    struct linger lg = {.l_onoff = 1, .l_linger = secs};
+    if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) < 0) die("setsockopt(SO_LINGER)");
+    watch_start(fd);
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) die("fcntl(O_NONBLOCK)");
+    long total = 0;
+    memset(buf, 'd', sizeof buf);
+    for (;;) {
+      ssize_t w = write(fd, buf, sizeof buf);
+      if (w > 0) { total += w; continue; }
+      if (w < 0 && errno == EAGAIN) break;
+      die("write");
+    }
+    if (fcntl(fd, F_SETFL, flags) < 0) die("fcntl(~O_NONBLOCK)"); /* close() on a blocking socket */
+    struct diag d;
+    struct tuple t = tuple_of(fd);
+    unsigned queued = diag_lookup(&t, &d) ? d.send_q : 0;
+    EMIT("filled", "\"bytes\":%ld,\"sendQ\":%u", total, queued);
+    double t0 = now_s();
+    int r = close(fd);
+    int e = errno;
+    double blocked = now_s() - t0;
+    char extra[128];
+    snprintf(extra, sizeof extra, "\"ret\":%d,\"errno\":\"%s\",\"blockedS\":%.6f", r, r < 0 ? errno_name(e) : "", blocked);
+    emit_diag("closed", &t, extra);
+    watch_until(secs ? TCP_TIME_WAIT : GONE, 10000);
+  }
+  EMIT("done", NULL);
+  return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * Orderly close, either side first. Both ends run this probe: `server` listens and accepts one
+ * connection, `client` connects. The `first` end calls close() at once and reports the state
+ * sock_diag shows right after; the `second` end waits until the FIN has arrived (CLOSE-WAIT,
+ * TCP_INFO), reads the end of file, then waits for the lab's SIGUSR1 before its own close().
+ * A watcher thread reports every state the connection passes through on this end.
+ *
+ * usage: orderly-close client|server ADDR PORT first|second
+ * events: listening; established {state}; state {state, timer, expiresMs, ...} (each change);
+ *         closed {state} (first, right after close()); fin-received {state}; eof {ret, state};
+ *         waiting; closed (second); done
+ */
+#include "teardown.h"
+
+static const char *USAGE = "orderly-close client|server ADDR PORT first|second";
+
+int main(int argc, char **argv) {
+  if (argc != 5) usage_error(USAGE, "wrong number of arguments");
+  int server = strcmp(argv[1], "server") == 0;
+  if (!server && strcmp(argv[1], "client") != 0) usage_error(USAGE, "role must be client or server");
+  int port = arg_port(USAGE, "PORT", argv[3]);
+  int first = strcmp(argv[4], "first") == 0;
+  if (!first && strcmp(argv[4], "second") != 0) usage_error(USAGE, "order must be first or second");
+  steps_init();
+
+  int fd = server ? accept_one(listen_on(USAGE, argv[2], port, 1)) : connect_to(USAGE, argv[2], port);
+  EMIT("established", "\"state\":\"%s\"", tcp_state_name(tcp_state(fd)));
+  struct tuple t = tuple_of(fd);
+  watch_start(fd);
+
+  if (first) {
+    if (close(fd) < 0) die("close");
+    /* Asked within microseconds of close(): the peer's ACK of our FIN is not back yet. */
+    emit_diag("closed", &t, NULL);
+    watch_until(TCP_TIME_WAIT, 10000);
+  } else {
+    if (!wait_tcp_state(fd, TCP_CLOSE_WAIT, 5000)) EMIT("timeout", "\"waitingFor\":\"CLOSE-WAIT\"");
+    EMIT("fin-received", "\"state\":\"%s\"", tcp_state_name(tcp_state(fd)));
+    char buf[64];
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0) die("read");
+    EMIT("eof", "\"ret\":%zd,\"state\":\"%s\"", r, tcp_state_name(tcp_state(fd)));
+    wait_step("close");
+    if (close(fd) < 0) die("close");
+    emit_diag("closed", &t, NULL);
+    watch_until(GONE, 5000);
+  }
+  EMIT("done", NULL);
+  return 0;
+}
