@@ -5,11 +5,12 @@
  */
 import type { LabDefinition } from './_lib/types.ts';
 import handshakes from './handshakes/index.ts';
+import teardown from './teardown/index.ts';
 import segments from './segments/index.ts';
 import mtuMss from './mtu-mss/index.ts';
 import fragmentation from './fragmentation/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...segments, ...mtuMss, ...fragmentation];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
