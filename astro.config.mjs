@@ -1,0 +1,24 @@
+// @ts-check
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'astro/config';
+import starlight from '@astrojs/starlight';
+import { sidebar } from './src/chapters.ts';
+
+const contentDir = fileURLToPath(new URL('./content/', import.meta.url));
+
+export default defineConfig({
+  integrations: [
+    starlight({
+      title: 'Sockets, Observed',
+      description:
+        'How Linux TCP/IP sockets really behave, shown with packets recorded from labs you can re-run on your own kernel.',
+      // Reading order lives in src/chapters.ts; only chapters with a folder in content/ appear.
+      sidebar: sidebar(contentDir),
+      // Without this, asides and heading anchors silently stop working outside src/content/docs.
+      markdown: { processedDirs: ['./content/'] },
+      customCss: ['./src/styles/site.css'],
+      // MDX comes with Starlight (it adds @astrojs/mdx itself when absent), so it is not listed here.
+      tableOfContents: { minHeadingLevel: 2, maxHeadingLevel: 3 },
+    }),
+  ],
+});

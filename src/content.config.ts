@@ -1,0 +1,37 @@
+/**
+ * Two collections: `docs`, the chapters in ./content, and `recorded`, the committed lab runs in
+ * labs/<chapter>/recorded/*.json (entry id `chapter/lab`, the same as the lab id).
+ */
+import { defineCollection } from 'astro:content';
+import { glob } from 'astro/loaders';
+import { z } from 'astro/zod';
+import { docsSchema } from '@astrojs/starlight/schema';
+import { labs } from '../labs/index.ts';
+import { labRunSchema } from './lib/lab-run-schema.ts';
+
+/** A lab id in frontmatter must name a registered lab, so a typo fails the build with the list. */
+const labId = z.string().refine(
+  (id) => labs.some((lab) => lab.id === id),
+  {
+    error: (issue) =>
+      `unknown lab "${String(issue.input)}". Known lab ids: ${
+        labs.length ? labs.map((l) => l.id).join(', ') : '(none: the registry in labs/index.ts is empty)'
+      }`,
+  },
+);
+
+export const collections = {
+  docs: defineCollection({
+    loader: glob({ base: './content', pattern: '**/*.{md,mdx}' }),
+    schema: docsSchema({ extend: z.object({ labs: z.array(labId).optional() }) }),
+  }),
+  recorded: defineCollection({
+    loader: glob({
+      base: './labs',
+      pattern: '*/recorded/*.json',
+      // `handshakes/recorded/three-way-handshake.json` → `handshakes/three-way-handshake`
+      generateId: ({ entry }) => entry.replace('/recorded/', '/').replace(/\.json$/, ''),
+    }),
+    schema: labRunSchema,
+  }),
+};
