@@ -38,13 +38,16 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
-// Background load: one spinning process per core, killed on every exit path.
+// Background load: one spinning process per core, killed on every exit path. Each spinner also
+// checks now and then that we are still its parent, so even a SIGKILL of this script stops it.
+const SPIN = `const p = process.ppid; for (let i = 0; ; i++) if ((i & 0xffffff) === 0 && process.ppid !== p) process.exit(0);`;
 const spinners: ChildProcess[] = values.load
-  ? cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
+  ? cpus().map(() => spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' }))
   : [];
 const stopLoad = () => spinners.forEach((s) => s.kill('SIGKILL'));
 process.on('exit', stopLoad);
 process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 /** failures[lab][claim or "(run failed)"] = number of runs in which it failed */
 const failures = new Map<string, Map<string, number>>();

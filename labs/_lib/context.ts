@@ -100,22 +100,40 @@ export class LabContext {
     this.undo.push(() => sh`ip netns del ${name}`.nothrow().then(() => {}));
     const addrs: string[] = [];
     const run = async (argv: string[]) => (await sh`ip netns exec ${name} ${argv}`).stdout;
-    const readSysctl = async (key: string) =>
-      (await run(['sysctl', '-n', key])).trim().replace(/\s+/g, ' ');
+    const readSysctls = async (keys: string[]) => {
+      // `sysctl k1 k2` prints "k = v" lines and skips keys it cannot read (an older kernel).
+      const out = await sh`ip netns exec ${name} sysctl ${keys}`.nothrow();
+      const values = new Map<string, string>();
+      for (const line of out.stdout.split('\n')) {
+        const m = /^(\S+) = (.*)$/.exec(line);
+        if (m) values.set(m[1], m[2].trim().replace(/\s+/g, ' '));
+      }
+      return values;
+    };
+    /** Sets several sysctls with one command, reads them back with one more, records them. */
+    const setSysctls = async (wanted: Record<string, string>) => {
+      const keys = Object.keys(wanted);
+      const set = await sh`ip netns exec ${name} sysctl -q -w ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
+      const actual = await readSysctls(keys);
+      for (const key of keys) {
+        const value = actual.get(key) ?? '(absent)';
+        this.sysctls[`${name}:${key}`] = value;
+        if (value !== wanted[key]) {
+          // Recorded, not fatal: a user namespace may not choose a congestion control, an older
+          // kernel lacks a newer knob. The run's sysctls show what really applied.
+          const error = set.stderr.split('\n').find((l) => l.includes(key))?.trim() ?? '';
+          this.note(name, 'sysctl-not-pinned', { key, wanted: wanted[key], actual: value, error });
+        }
+      }
+    };
     const host: Host = {
       name,
       addrs,
       run,
-      readSysctl,
+      readSysctl: async (key) => (await readSysctls([key])).get(key) ?? '(absent)',
       sysctl: async (key, value) => {
-        const set = await sh`ip netns exec ${name} sysctl -qw ${`${key}=${value}`}`.nothrow();
-        const actual = await readSysctl(key);
-        this.sysctls[`${name}:${key}`] = actual;
-        if (set.exitCode !== 0 && actual !== value) {
-          // Recorded, not fatal: e.g. a user namespace may not choose a congestion control.
-          this.note(name, 'sysctl-not-pinned', { key, wanted: value, actual, error: set.stderr.trim() });
-        }
-        return actual;
+        await setSysctls({ [key]: value });
+        return this.sysctls[`${name}:${key}`];
       },
     };
     await run(['ip', 'link', 'set', 'lo', 'up']);
@@ -126,9 +144,7 @@ export class LabContext {
       'net.ipv6.conf.default.disable_ipv6': ipv6Off,
       ...opts.sysctls,
     };
-    for (const [key, value] of Object.entries(pinned)) {
-      await host.sysctl(key, value);
-    }
+    await setSysctls(pinned);
     this.hosts.push(host);
     return host;
   }

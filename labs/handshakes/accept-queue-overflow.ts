@@ -15,7 +15,7 @@ export default defineLab({
     { id: 'queued', says: 'backlog + 1 = 2 connections complete although nobody calls accept().', observe: (r) => r.facts.connected, expect: { equals: 2 } },
     { id: 'recvq', says: "ss shows the listener's accept queue length as Recv-Q: 2.", observe: (r) => r.facts.listenRecvQ, expect: { equals: 2 } },
     { id: 'sendq', says: "ss shows the listener's backlog as Send-Q: 1.", observe: (r) => r.facts.listenSendQ, expect: { equals: 1 } },
-    { id: 'pending', says: 'The other 2 connections stay in SYN-SENT on the client.', observe: (r) => r.facts.clientStates, expect: { equals: ['ESTAB', 'ESTAB', 'SYN-SENT', 'SYN-SENT'] } },
+    { id: 'pending', says: 'The other 2 connections stay in SYN-SENT on the client (TCP_INFO).', observe: (r) => r.facts.clientStates, expect: { equals: ['ESTAB', 'ESTAB', 'SYN-SENT', 'SYN-SENT'] } },
     { id: 'no-rst', says: 'The server answers the extra SYNs with nothing: no RST, no SYN-ACK.', observe: (r) => [r.facts.rstCount, r.facts.synAckCount], expect: { equals: [0, 2] } },
     { id: 'retransmit-1s', says: 'The client retransmits each dropped SYN after the initial RTO of about 1 s.', observe: (r) => r.facts.firstSynRetransmitS, expect: { between: [0.9, 1.5] } },
     { id: 'retransmit-linear', says: 'The second retransmission follows about 1 s later (linear SYN timeouts).', observe: (r) => r.facts.secondSynRetransmitGapS, expect: { between: [0.9, 1.5] }, kernelNote: 'Linux ≥ 6.5 with tcp_syn_linear_timeouts=4; older kernels back off exponentially and wait about 2 s here' },

@@ -4,7 +4,12 @@
  * is still connecting at the deadline is reported with its state. Connections stay open until
  * SIGTERM so the lab can read states on both ends.
  *
- * usage: client ADDR PORT COUNT WAIT_MS
+ * With UNTIL_RETRANS, the watch also ends as soon as every connection still pending has had
+ * that many SYN retransmissions (TCP_INFO tcpi_total_retrans), so a lab waiting for "two
+ * retransmissions" ends on the event itself, not on a guess of when it happens; the pending
+ * connections are then closed at once, so no further SYN leaves.
+ *
+ * usage: client ADDR PORT COUNT WAIT_MS [UNTIL_RETRANS]
  * events: connecting {i, sport}; connected {i, sport, state, ...}; failed {i, sport, errno};
  *         pending {i, sport, state}; done {connected, failed, pending}
  */
@@ -14,14 +19,27 @@
 #include <poll.h>
 #include <unistd.h>
 
-static const char *USAGE = "client ADDR PORT COUNT WAIT_MS";
+/* True when every socket still connecting has retransmitted its SYN at least n times. */
+static int all_retransmitted(const struct pollfd *pfd, int count, long n) {
+  for (int i = 0; i < count; i++) {
+    if (pfd[i].fd < 0) continue;
+    struct tcp_info ti;
+    socklen_t sl = sizeof ti;
+    if (getsockopt(pfd[i].fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
+    if (ti.tcpi_total_retrans < n) return 0;
+  }
+  return 1;
+}
+
+static const char *USAGE = "client ADDR PORT COUNT WAIT_MS [UNTIL_RETRANS]";
 #define MAX_CONN 64
 
 int main(int argc, char **argv) {
-  if (argc != 5) usage_error(USAGE, "wrong number of arguments");
+  if (argc != 5 && argc != 6) usage_error(USAGE, "wrong number of arguments");
   int port = arg_port(USAGE, "PORT", argv[2]);
   int count = (int)arg_int(USAGE, "COUNT", argv[3], 1, MAX_CONN);
   long wait_ms = arg_int(USAGE, "WAIT_MS", argv[4], 0, 600000);
+  long until_retrans = argc == 6 ? arg_int(USAGE, "UNTIL_RETRANS", argv[5], 1, 100) : 0;
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[1], port, &addr);
 
@@ -54,7 +72,9 @@ int main(int argc, char **argv) {
   while (open_count > 0) {
     int left = (int)((deadline - now_s()) * 1000);
     if (left <= 0) break;
-    int n = poll(pfd, (nfds_t)count, left);
+    if (until_retrans && all_retransmitted(pfd, count, until_retrans)) break;
+    /* With UNTIL_RETRANS, look at TCP_INFO every 10 ms; otherwise just wait for the sockets. */
+    int n = poll(pfd, (nfds_t)count, until_retrans && left > 10 ? 10 : left);
     if (n < 0 && errno != EINTR) die("poll");
     for (int i = 0; i < count && n > 0; i++) {
       if (pfd[i].fd < 0 || !pfd[i].revents) continue;
@@ -80,5 +100,10 @@ int main(int argc, char **argv) {
     pending++;
   }
   emit("done", "\"connected\":%d,\"failed\":%d,\"pending\":%d", connected, failed, pending);
+  if (until_retrans) {
+    for (int i = 0; i < count; i++)
+      if (pfd[i].fd >= 0) close(pfd[i].fd);
+    emit("abandoned", "\"closed\":%d", pending);
+  }
   for (;;) pause(); /* hold every socket open until SIGTERM */
 }
