@@ -32,7 +32,8 @@ export function report(lab: LabDefinition, run: LabRun): { text: string; allHold
   for (const r of results) {
     const mark = r.holds ? green('✓') : red('✗');
     lines.push(`  ${mark} ${r.says}`);
-    lines.push(dim(`      expected ${r.expected}, observed ${show(r.observed)}${r.kernelNote ? ` (${r.kernelNote})` : ''}`));
+    const observed = r.error ? `nothing (observe failed: ${r.error})` : show(r.observed);
+    lines.push(dim(`      expected ${r.expected}, observed ${observed}${r.kernelNote ? ` (${r.kernelNote})` : ''}`));
   }
   const allHold = results.every((r) => r.holds);
   if (!allHold) {

@@ -1,11 +1,5 @@
 /** Small formatters shared by the lab components. */
-
-/** A recorded value as a reader expects it: strings bare, everything else as compact JSON. */
-export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined) return '(absent)';
-  return JSON.stringify(value);
-}
+export { show as formatValue } from '../../labs/_lib/claims.ts';
 
 /** A short human duration for wall and timer times: `850 ms`, `1.02 s`, `61.0 s`. */
 export function formatDuration(seconds: number): string {
