@@ -9,8 +9,9 @@ import teardown from './teardown/index.ts';
 import segments from './segments/index.ts';
 import mtuMss from './mtu-mss/index.ts';
 import fragmentation from './fragmentation/index.ts';
+import udp from './udp/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...udp];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
