@@ -19,6 +19,9 @@ export default defineConfig({
       customCss: ['./src/styles/site.css'],
       // MDX comes with Starlight (it adds @astrojs/mdx itself when absent), so it is not listed here.
       tableOfContents: { minHeadingLevel: 2, maxHeadingLevel: 3 },
+      // Chapters end with their myths and interview questions, rendered from frontmatter.
+      components: { MarkdownContent: './src/components/overrides/MarkdownContent.astro' },
+      routeMiddleware: './src/route-middleware.ts',
     }),
   ],
 });

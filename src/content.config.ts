@@ -8,6 +8,7 @@ import { z } from 'astro/zod';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { labs } from '../labs/index.ts';
 import { labRunSchema } from './lib/lab-run-schema.ts';
+import { mythSchema, questionSchema } from './lib/interview-schema.ts';
 
 /** A lab id in frontmatter must name a registered lab, so a typo fails the build with the list. */
 const labId = z.string().refine(
@@ -23,7 +24,14 @@ const labId = z.string().refine(
 export const collections = {
   docs: defineCollection({
     loader: glob({ base: './content', pattern: '**/*.{md,mdx}' }),
-    schema: docsSchema({ extend: z.object({ labs: z.array(labId).optional() }) }),
+    schema: docsSchema({
+      extend: z.object({
+        labs: z.array(labId).optional(),
+        // Rendered at the chapter's end and gathered by /practice/ and /myths/ (src/lib/interview-schema.ts).
+        questions: z.array(questionSchema).optional(),
+        myths: z.array(mythSchema).optional(),
+      }),
+    }),
   }),
   recorded: defineCollection({
     loader: glob({
