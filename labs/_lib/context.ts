@@ -13,7 +13,7 @@ import { $ } from 'zx';
 import { BASELINE_SYSCTLS } from './baseline.ts';
 import { EXIT, LabError } from './errors.ts';
 import { decodePcap } from './pcap.ts';
-import { buildProbe } from './probes.ts';
+import { buildProbe, LABS_DIR } from './probes.ts';
 import type { HostInfo, LabEvent, Packet } from './types.ts';
 
 /** Short commands: quiet, bounded, and failing loudly (a failed setup command is a setup error). */
@@ -174,6 +174,20 @@ export class LabContext {
   probe(host: Host, name: string, args: Array<string | number>): Probe {
     const binary = buildProbe(name);
     const child = spawn('ip', ['netns', 'exec', host.name, binary, ...args.map(String)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const probe = new RunningProbe(host, name, child, this.t0, (e) => this.events.push(e));
+    this.undo.push(() => probe.stop('SIGKILL').then(() => {}));
+    return probe;
+  }
+
+  /**
+   * Starts a Node script (`zeromq/zmq-probe.ts`, relative to labs/) inside a host, run by this
+   * same Node. It speaks the C probes' protocol: one JSON event per line on stdout, with `mono`
+   * in CLOCK_MONOTONIC seconds (`Number(process.hrtime.bigint()) / 1e9` in Node).
+   */
+  script(host: Host, name: string, args: Array<string | number>): Probe {
+    const child = spawn('ip', ['netns', 'exec', host.name, process.execPath, join(LABS_DIR, name), ...args.map(String)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const probe = new RunningProbe(host, name, child, this.t0, (e) => this.events.push(e));

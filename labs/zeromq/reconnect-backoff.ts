@@ -1,0 +1,50 @@
+/**
+ * Verify: with ZMQ_RECONNECT_IVL 100 ms and ZMQ_RECONNECT_IVL_MAX 800 ms the wait between refused
+ * attempts doubles, 100 → 200 → 400 → 800, then stays at 800 ms, exactly:
+ * and no jitter (libzmq adds one only without a maximum); the SYNs on the wire follow the waits.
+ */
+import { defineLab } from '../_lib/define.ts';
+import { monitorEvents, nth, synGaps, zmqSocket } from './common.ts';
+
+const PORT = 5555;
+const RETRIES = 6;
+
+export default defineLab({
+  id: 'zeromq/reconnect-backoff',
+  title: 'ZMQ_RECONNECT_IVL_MAX: exponential back-off',
+  verifies: 'Verify: with ZMQ_RECONNECT_IVL 100 and ZMQ_RECONNECT_IVL_MAX 800, the reconnect waits announced by CONNECT_RETRIED double from 100 ms to 800 ms and stay there, without jitter, and the SYN → RST/ACK pairs on the wire follow them.',
+  probes: ['zeromq/zmq-probe.ts'],
+  claims: [
+    { id: 'doubling', says: 'The announced waits are exactly 100, 200, 400, 800, 800, 800 ms: doubled up to the maximum.', observe: (r) => r.facts.reportedIntervalsMs, expect: { equals: [100, 200, 400, 800, 800, 800] } },
+    { id: 'no-jitter', says: 'With ZMQ_RECONNECT_IVL_MAX set there is no random jitter at all (without it, every wait gets one).', observe: (r) => r.facts.maxJitterMs, expect: { equals: 0 } , kernelNote: 'libzmq 4.3.x get_new_reconnect_ivl(): the jitter is added only when reconnect_ivl_max is 0' },
+    { id: 'wire-last-gap', says: 'Once at the maximum, SYNs leave 0.8 s apart (window 0.79–1.0 s for a loaded machine).', observe: (r) => r.facts.lastGapS, expect: { between: [0.79, 1.0] } },
+    { id: 'gap-is-interval', says: 'Every gap between SYNs is the wait announced before it, within 50 ms.', observe: (r) => r.facts.maxGapMinusReportedMs, expect: { atMost: 50 } },
+  ],
+  async run(ctx) {
+    const client = await ctx.host('client');
+    const server = await ctx.host('server');
+    await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
+    const capture = await ctx.capture(client);
+    const dealer = await zmqSocket(ctx, client, { type: 'dealer', connect: `tcp://198.51.100.2:${PORT}`, reconnectIvl: 100, reconnectIvlMax: 800 });
+    // Wait for the SYN that follows the last announced wait, so every wait has its gap on the wire.
+    await nth(dealer, 'zmq:connect:retry', RETRIES + 1, 20_000);
+    await dealer.stop();
+    const packets = await capture.stop();
+
+    const reported = monitorEvents(dealer).filter((e) => e.event === 'zmq:connect:retry').map((e) => Number(e.interval)).slice(0, RETRIES);
+    const gaps = synGaps(packets, PORT).slice(0, RETRIES);
+    return {
+      hosts: ctx.hostInfo(),
+      packets,
+      events: ctx.events,
+      inherentWaitS: 3.9,
+      facts: {
+        reportedIntervalsMs: reported,
+        maxJitterMs: Math.max(...reported.map((ms, i) => ms - [100, 200, 400, 800, 800, 800][i])),
+        synGapsS: gaps,
+        lastGapS: gaps[gaps.length - 1],
+        maxGapMinusReportedMs: Math.max(...gaps.map((g, i) => Math.abs(Math.round(g * 1000 - reported[i])))),
+      },
+    };
+  },
+});
