@@ -10,8 +10,9 @@ import segments from './segments/index.ts';
 import mtuMss from './mtu-mss/index.ts';
 import fragmentation from './fragmentation/index.ts';
 import udp from './udp/index.ts';
+import zeromq from './zeromq/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...udp];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...udp, ...zeromq];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
