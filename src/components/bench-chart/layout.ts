@@ -33,7 +33,7 @@ export interface ChartOptions {
 export const defaultChartOptions: ChartOptions = {
   width: 640,
   height: 360,
-  margin: { top: 16, right: 92, bottom: 48, left: 64 },
+  margin: { top: 16, right: 112, bottom: 48, left: 64 },
 };
 
 export interface ChartPoint {
