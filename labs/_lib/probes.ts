@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,13 @@ import { EXIT, LabError } from './errors.ts';
 
 /** The `labs/` folder; probe names are relative to it (`handshakes/client.c`). */
 export const LABS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const COMMON_HEADER = join(LABS_DIR, 'probes', 'common.h');
+const SHARED_HEADERS = join(LABS_DIR, 'probes');
+
+/** The .h files beside the probe and in labs/probes, in a stable order. */
+function headersFor(source: string): string[] {
+  const dirs = [...new Set([SHARED_HEADERS, dirname(source)])];
+  return dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.h')).sort().map((f) => join(dir, f)));
+}
 const CFLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-pthread'];
 
 /** The compiler to use: $CC, else cc, else gcc; undefined when none is installed. */
@@ -51,13 +57,12 @@ export function buildProbe(name: string, env: NodeJS.ProcessEnv = process.env): 
     throw new LabError(EXIT.missingTool, 'No C compiler found (tried $CC, cc, gcc, clang).',
       'Install one: apt-get install gcc (Debian/Ubuntu), dnf install gcc (Fedora).');
   }
-  const hash = createHash('sha256')
-    .update(readFileSync(source))
-    .update(readFileSync(COMMON_HEADER))
-    .update(JSON.stringify([cc, CFLAGS]))
-    .digest('hex')
-    .slice(0, 16);
-  const binary = join(cacheDir(), `${basename(name, '.c')}-${hash}`);
+  // Every header a probe can include (the shared ones and its chapter's own) is part of the key,
+  // so editing any of them rebuilds the probe.
+  const hash = createHash('sha256').update(readFileSync(source)).update(JSON.stringify([cc, CFLAGS]));
+  for (const header of headersFor(source)) hash.update(header).update(readFileSync(header));
+  const key = hash.digest('hex').slice(0, 16);
+  const binary = join(cacheDir(), `${basename(name, '.c')}-${key}`);
   if (existsSync(binary)) return binary;
   const partial = `${binary}.${process.pid}.tmp`;
   const result = spawnSync(cc, [...CFLAGS, '-I', join(LABS_DIR, 'probes'), '-o', partial, source], {
