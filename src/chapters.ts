@@ -47,15 +47,34 @@ export function writtenChapters(contentDir: string): Chapter[] {
   return chapters.filter((c) => chapterPages(contentDir, c.slug).length > 0);
 }
 
-/** Starlight sidebar items for an absolute `contentDir`: home, then each written chapter. */
+/** Pages listed before the chapters. */
+export const guides: Chapter[] = [{ slug: 'running-labs', label: 'Running the labs' }];
+
+/** Pages gathered from every chapter (and the glossary), listed after the chapters. */
+export const reference: Chapter[] = [
+  { slug: 'practice', label: 'Interview practice' },
+  { slug: 'myths', label: 'Myths, checked' },
+  { slug: 'glossary', label: 'Glossary' },
+];
+
+const hasPage = (contentDir: string, slug: string) =>
+  existsSync(join(contentDir, `${slug}.mdx`)) || existsSync(join(contentDir, `${slug}.md`));
+
+/**
+ * Starlight sidebar items for an absolute `contentDir`: home, how to run the labs, each written
+ * chapter, then the practice and reference pages; pages not written yet are left out.
+ */
 export function sidebar(contentDir: string) {
+  const refs = reference.filter((r) => hasPage(contentDir, r.slug)).map(({ slug, label }) => ({ label, slug }));
   return [
     { label: 'Home', link: '/' },
+    ...guides.filter((g) => hasPage(contentDir, g.slug)).map(({ slug, label }) => ({ label, slug })),
     ...writtenChapters(contentDir).map(({ slug, label }) => {
       const pages = chapterPages(contentDir, slug);
       // A one-page chapter is a plain link; a group with a single child would only add a click.
       if (pages.length === 1 && /^index\.mdx?$/.test(pages[0]!)) return { label, slug };
       return { label, items: [{ autogenerate: { directory: slug } }] };
     }),
+    ...(refs.length ? [{ label: 'Practice and reference', items: refs }] : []),
   ];
 }
