@@ -19,7 +19,7 @@ export default defineLab({
   claims: [
     { id: 'gso-on', says: 'The veth allows GSO packets of up to 65536 bytes (gso_max_size, from ip -d link).', observe: (r) => r.facts.gsoMaxSize, expect: { equals: 65536 } },
     { id: 'longer-than-mtu', says: 'The capture holds an IP packet longer than the 1500-byte MTU: the tap sits before segmentation.', observe: (r) => r.facts.maxIpLength, expect: { atLeast: 1501 } },
-    { id: 'fewer-packets', says: 'The 10000 bytes are captured in fewer data packets than the 7 segments TCP will make of them.', observe: (r) => r.facts.dataPackets, expect: { atMost: 6 } },
+    { id: 'fewer-packets', says: 'The 10000 bytes are captured in fewer data packets than the 7 segments TCP will make of them.', observe: (r) => r.facts.dataPackets, expect: { atMost: 6 }, kernelNote: 'the batch size comes from tcp_tso_autosize() (pacing rate, gso_max_size); devices with BIG TCP (5.19+/6.3+) may batch more than 64 KiB' },
     { id: 'same-bytes', says: 'The captured payloads still add up to the 10000 bytes written.', observe: (r) => r.facts.payloadTotal, expect: { equals: WRITE } },
     { id: 'whole-segments', says: 'Each captured packet but the last carries a whole number of 1448-byte segments (remainders listed).', observe: (r) => [...new Set((r.facts.payloads as number[]).slice(0, -1).map((n) => n % 1448))], expect: { oneOf: [[0], []] } },
     { id: 'snd-mss', says: 'The sender still plans its segments at 1448 bytes (TCP_INFO snd_mss): the super-packet is a batch of them.', observe: (r) => r.facts.sndMss, expect: { equals: 1448 } },
