@@ -1,0 +1,134 @@
+/*
+ * TCP_CORK and MSG_MORE: the client writes in small pieces under each of them and the server
+ * reports when the bytes arrive. Phases on one connection, each started only after everything
+ * before it has been acknowledged (SIOCOUTQ = 0), so segments never mix across phases:
+ *   cork     TCP_CORK on, 10 writes of 400 bytes, cork left on: full segments leave, the
+ *            partial tail waits for the kernel's ceiling
+ *   uncork   TCP_CORK on, 3 writes of 100 bytes, 50 ms later TCP_CORK off
+ *   more     send(100, MSG_MORE) three times, then send(100) without the flag
+ *   more-only  send(100, MSG_MORE) once and nothing after it
+ * The 50 ms in `uncork` is the stimulus (how long the application keeps the cork), not a wait for
+ * readiness.
+ *
+ * usage: cork server ADDR PORT
+ *        cork client ADDR PORT
+ * server events: listening; recv {bytes, total} per read; eof {total}
+ * client events: connected {sport}; wrote {phase, bytes, total}; uncorked {total}; drained {phase}
+ */
+#include "addr.h"
+#include <linux/sockios.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static const char *USAGE = "cork server ADDR PORT | cork client ADDR PORT";
+
+static void set_cork(int fd, int on) {
+  if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) < 0) die("setsockopt(TCP_CORK)");
+}
+
+static long total;
+
+static void send_all(int fd, const char *buf, size_t len, int flags) {
+  ssize_t n = send(fd, buf, len, flags);
+  if (n < 0) die("send");
+  if ((size_t)n != len) {
+    errno = EMSGSIZE;
+    die("send(short)");
+  }
+  total += n;
+}
+
+/* Waits until every byte written so far is acknowledged: the phase boundary. */
+static void drained(int fd, const char *phase) {
+  double deadline = now_s() + 5.0;
+  for (;;) {
+    int outq = 0;
+    if (ioctl(fd, SIOCOUTQ, &outq) < 0) die("ioctl(SIOCOUTQ)");
+    if (outq == 0) break;
+    if (now_s() > deadline) {
+      errno = ETIMEDOUT;
+      die("drain");
+    }
+    usleep(500);
+  }
+  emit("drained", "\"phase\":\"%s\",\"total\":%ld", phase, total);
+}
+
+static int server(int argc, char **argv) {
+  if (argc != 4) usage_error(USAGE, "server: wrong number of arguments");
+  struct sockaddr_storage addr;
+  socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
+  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  int one = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
+  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) die("bind");
+  if (listen(fd, 1) < 0) die("listen");
+  emit("listening", NULL);
+  int c = accept(fd, NULL, NULL);
+  if (c < 0) die("accept");
+  char buf[65536];
+  long got = 0;
+  for (;;) {
+    ssize_t n = read(c, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die("read");
+    if (n == 0) break;
+    got += n;
+    emit("recv", "\"bytes\":%zd,\"total\":%ld", n, got);
+  }
+  emit("eof", "\"total\":%ld", got);
+  close(c);
+  return 0;
+}
+
+static int client(int argc, char **argv) {
+  if (argc != 4) usage_error(USAGE, "client: wrong number of arguments");
+  struct sockaddr_storage addr;
+  socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
+  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  if (connect(fd, (struct sockaddr *)&addr, alen) < 0) die("connect");
+  emit("connected", "\"sport\":%d", local_port(fd));
+  char buf[400];
+  memset(buf, 'c', sizeof buf);
+
+  /* cork: 4000 bytes in 400-byte writes; two full segments can leave, the tail cannot. */
+  set_cork(fd, 1);
+  for (int i = 0; i < 10; i++) send_all(fd, buf, 400, 0);
+  emit("wrote", "\"phase\":\"cork\",\"bytes\":4000,\"total\":%ld", total);
+  drained(fd, "cork");
+  set_cork(fd, 0);
+
+  /* uncork: the application decides when the corked bytes leave. */
+  set_cork(fd, 1);
+  for (int i = 0; i < 3; i++) send_all(fd, buf, 100, 0);
+  emit("wrote", "\"phase\":\"uncork\",\"bytes\":300,\"total\":%ld", total);
+  usleep(50000);
+  emit("uncorked", "\"total\":%ld", total);
+  set_cork(fd, 0);
+  drained(fd, "uncork");
+
+  /* more: MSG_MORE per call, flushed by the first send without it. */
+  for (int i = 0; i < 3; i++) send_all(fd, buf, 100, MSG_MORE);
+  send_all(fd, buf, 100, 0);
+  emit("wrote", "\"phase\":\"more\",\"bytes\":400,\"total\":%ld", total);
+  drained(fd, "more");
+
+  /* more-only: MSG_MORE and then silence. */
+  send_all(fd, buf, 100, MSG_MORE);
+  emit("wrote", "\"phase\":\"more-only\",\"bytes\":100,\"total\":%ld", total);
+  drained(fd, "more-only");
+
+  close(fd);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) usage_error(USAGE, "missing role");
+  if (strcmp(argv[1], "server") == 0) return server(argc, argv);
+  if (strcmp(argv[1], "client") == 0) return client(argc, argv);
+  usage_error(USAGE, "role must be server or client");
+  return 64;
+}
