@@ -10,11 +10,12 @@ import segments from './segments/index.ts';
 import mtuMss from './mtu-mss/index.ts';
 import fragmentation from './fragmentation/index.ts';
 import epoll from './epoll/index.ts';
+import socketOptions from './socket-options/index.ts';
 import udp from './udp/index.ts';
 import zeromq from './zeromq/index.ts';
 import flowControl from './flow-control/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...udp, ...zeromq, ...flowControl];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
