@@ -14,8 +14,9 @@ import socketOptions from './socket-options/index.ts';
 import udp from './udp/index.ts';
 import zeromq from './zeromq/index.ts';
 import flowControl from './flow-control/index.ts';
+import ports from './ports/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl, ...ports];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {

@@ -63,7 +63,7 @@ export default defineLab({
     for (let i = 1; i < beforeZero.length; i++) if (beforeZero[i] < beforeZero[i - 1]) shrinkSteps++;
     // Probes: after the first zero window, empty client segments one below the acknowledged point.
     const zeroAt = firstZero >= 0 ? rwin[firstZero].p.t : Infinity;
-    const probes = [];
+    const probes: ReturnType<typeof tcp> = [];
     let acked = 0;
     for (const p of tcp(packets)) {
       if (p.ip.src === SERVER && p.tcp.relAck !== undefined) acked = p.tcp.relAck;

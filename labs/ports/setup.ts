@@ -1,0 +1,40 @@
+/**
+ * The Ports chapter's shared setup: a client (198.51.100.1) and a server (198.51.100.2, plus
+ * 198.51.100.3 where a lab needs a second local address) on one veth pair, a capture on the
+ * client, and a wait for the n-th event of a kind from a set of probes.
+ */
+import type { Capture, Host, LabContext, Probe } from '../_lib/context.ts';
+import type { LabEvent } from '../_lib/types.ts';
+
+export const CLIENT = '198.51.100.1';
+export const SERVER = '198.51.100.2';
+export const SERVER_2 = '198.51.100.3';
+
+export async function portsPair(
+  ctx: LabContext,
+  opts: { clientSysctls?: Record<string, string>; secondServerAddress?: boolean } = {},
+): Promise<{ client: Host; server: Host; capture: Capture }> {
+  const client = await ctx.host('client', { sysctls: opts.clientSysctls });
+  const server = await ctx.host('server');
+  const { ifA, ifB } = await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
+  if (opts.secondServerAddress) {
+    await server.run(['ip', 'addr', 'add', `${SERVER_2}/24`, 'dev', ifB]);
+    server.addrs.push(SERVER_2);
+    // A permanent neighbour entry for the second address too: no ARP in the capture.
+    const [link] = JSON.parse(await server.run(['ip', '-j', 'link', 'show', 'dev', ifB])) as Array<{ address: string }>;
+    await client.run(['ip', 'neigh', 'replace', SERVER_2, 'lladdr', link.address, 'dev', ifA, 'nud', 'permanent']);
+  }
+  const capture = await ctx.capture(client);
+  return { client, server, capture };
+}
+
+/** Resolves once the probes together have printed n events of that name; polls every 10 ms. */
+export async function waitForCount(probes: Probe[], event: string, n: number, timeoutMs = 10_000): Promise<LabEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = probes.flatMap((p) => p.events.filter((e) => e.event === event));
+    if (seen.length >= n) return seen;
+    if (Date.now() > deadline) throw new Error(`only ${seen.length} of ${n} "${event}" events within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
