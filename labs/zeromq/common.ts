@@ -47,3 +47,9 @@ export function synGaps(packets: import('../_lib/types.ts').Packet[], port: numb
   const syns = packets.filter((p) => p.tcp && p.tcp.syn && !p.tcp.ack && p.tcp.dstPort === port);
   return syns.slice(1).map((p, i) => Math.round((p.t - syns[i].t) * 1000) / 1000);
 }
+
+/** How late each SYN left compared with the wait announced for it (ms): the smallest and the median. */
+export function lateness(gapsS: number[], reportedMs: number[]): { minGapMinusReportedMs: number; medianLatenessMs: number } {
+  const late = gapsS.map((g, i) => Math.round(g * 1000 - reportedMs[i])).sort((a, b) => a - b);
+  return { minGapMinusReportedMs: late[0], medianLatenessMs: late[Math.floor(late.length / 2)] };
+}

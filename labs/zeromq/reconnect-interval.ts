@@ -5,7 +5,7 @@
  */
 import { defineLab } from '../_lib/define.ts';
 import { onPort, retransmissions } from '../_lib/packets.ts';
-import { monitorEvents, names, nth, synGaps, zmqSocket } from './common.ts';
+import { lateness, monitorEvents, names, nth, synGaps, zmqSocket } from './common.ts';
 
 const PORT = 5555;
 const ATTEMPTS = 7;
@@ -14,7 +14,8 @@ export default defineLab({
   id: 'zeromq/reconnect-interval',
   title: 'ZeroMQ retrying a refused connection',
   verifies: `Verify: a DEALER connecting to 198.51.100.2:${PORT}, where nothing listens, sends SYN → RST/ACK again and again; each attempt is reported as connect:delay, close, connect:retry, and the attempts are ZMQ_RECONNECT_IVL (100 ms) plus up to 100 ms of jitter apart.`,
-  probes: ['zeromq/zmq-probe.ts'],
+  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  probes: [],
   claims: [
     { id: 'events-per-attempt', says: 'The monitor reports each refused attempt as CONNECT_DELAYED, CLOSED, CONNECT_RETRIED (zeromq.js: connect:delay, close, connect:retry).', observe: (r) => r.facts.firstAttemptEvents, expect: { equals: ['connect:delay', 'close', 'connect:retry'] } },
     { id: 'no-connected', says: 'CONNECTED is never reported: a refused connect is only a delay and a retry.', observe: (r) => r.facts.connectedEvents, expect: { equals: 0 } },
@@ -23,7 +24,8 @@ export default defineLab({
     { id: 'reported-min', says: 'CONNECT_RETRIED carries the wait before the next attempt: never below ZMQ_RECONNECT_IVL (100 ms)…', observe: (r) => r.facts.minReportedMs, expect: { atLeast: 100 } },
     { id: 'reported-max', says: '…and never 200 ms or more: the jitter is a random value below the interval itself.', observe: (r) => r.facts.maxReportedMs, expect: { atMost: 199 } },
     { id: 'wire-gap', says: 'On the wire, SYNs leave 0.1–0.2 s apart (window widened to 0.3 s for a loaded machine).', observe: (r) => r.facts.medianGapS, expect: { between: [0.09, 0.3] } },
-    { id: 'gap-is-interval', says: 'Each gap between SYNs is the interval the monitor announced before it, within 50 ms.', observe: (r) => r.facts.maxGapMinusReportedMs, expect: { atMost: 50 } },
+    { id: 'never-early', says: 'No SYN leaves before the wait the monitor announced for it (a timer can be late on a busy machine, never early).', observe: (r) => r.facts.minGapMinusReportedMs, expect: { atLeast: -5 } },
+    { id: 'gap-is-interval', says: 'Typically the gap is the announced wait to within a few ms (median lateness at most 30 ms).', observe: (r) => r.facts.medianLatenessMs, expect: { atMost: 30 } },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -61,7 +63,7 @@ export default defineLab({
         maxReportedMs: Math.max(...reported),
         synGapsS: gaps,
         medianGapS: sorted[Math.floor(sorted.length / 2)],
-        maxGapMinusReportedMs: Math.max(...gaps.map((g, i) => Math.abs(Math.round(g * 1000 - reported[i])))),
+        ...lateness(gaps, reported),
       },
     };
   },

@@ -14,7 +14,8 @@ export default defineLab({
   id: 'zeromq/reserved-port',
   title: 'ip_local_reserved_ports prevents the self-connection',
   verifies: `Verify: with ip_local_reserved_ports = ${TARGET} and ip_local_port_range 40490–40510, ${ATTEMPTS} reconnect attempts of a DEALER to 127.0.0.1:${TARGET} all come from other source ports and are all refused; the socket never connects to itself.`,
-  probes: ['zeromq/zmq-probe.ts'],
+  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  probes: [],
   claims: [
     { id: 'never-source', says: `Port ${TARGET} is never chosen as a source port.`, observe: (r) => r.facts.attemptsFrom40500, expect: { equals: 0 } },
     { id: 'all-refused', says: 'Every attempt is refused (SYN, RST/ACK) and the monitor never reports CONNECTED.', observe: (r) => [r.facts.syns === r.facts.rsts, r.facts.connected], expect: { equals: [true, 0] } },

@@ -40,7 +40,8 @@ export default defineLab({
   id: 'zeromq/self-connect',
   title: 'A ZeroMQ socket connected to itself',
   verifies: `Verify: DEALER, PAIR, REQ, SUB and PUSH sockets connecting to 127.0.0.1:${TARGET}, inside ip_local_port_range ${RANGE.replace(' ', '–')} with nothing listening, each end up connected to themselves; DEALER and PAIR complete the ZMTP handshake with themselves and stay stuck (no FIN, no reconnect, their own messages echo back); REQ, SUB and PUSH see CONNECTED then DISCONNECTED, send a FIN at once, and never reconnect.`,
-  probes: ['zeromq/zmq-probe.ts'],
+  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  probes: [],
   claims: [
     { id: 'all-self', says: 'Every socket type ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.', observe: (r) => TYPES.map((t) => (r.facts[t] as Outcome).selfConnected), expect: { equals: [true, true, true, true, true] } },
     { id: 'dealer-events', says: 'DEALER: the monitor reports connect and handshake, as for a real peer.', observe: per('dealer', 'eventsAfterSelf'), expect: { equals: ['connect', 'handshake'] } },
@@ -109,7 +110,19 @@ export default defineLab({
       packets: captured.dealer,
       events: ctx.events,
       inherentWaitS: WATCH_MS / 1000 + 1.5,
-      facts: Object.fromEntries(outcomes),
+      facts: {
+        ...Object.fromEntries(outcomes),
+        // Flat copies for quoting in the chapter.
+        ...Object.fromEntries(outcomes.flatMap(([type, o]) => [
+          [`${type}Events`, o.eventsAfterSelf.join(', ')],
+          [`${type}State`, o.ssState],
+          [`${type}ReadyBytes`, o.readyBytes],
+          [`${type}AttemptsBefore`, o.attemptsBefore],
+        ])),
+        dealerEcho: (outcomes.find(([t]) => t === 'dealer')![1]).echo,
+        watchS: WATCH_MS / 1000,
+        handshakeIvlMs: HANDSHAKE_IVL_MS,
+      },
     };
   },
 });
