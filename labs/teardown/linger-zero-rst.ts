@@ -30,6 +30,9 @@ export default defineLab({
     const srv = ctx.probe(server, 'teardown/linger.c', ['server', SERVER_ADDR, PORT]);
     await srv.waitFor('listening');
     const cli = ctx.probe(client, 'teardown/linger.c', ['client', SERVER_ADDR, PORT, 0]);
+    await srv.waitFor('accepted');
+    const filled = await cli.waitFor('filled');
+    await nextStep(cli);
     const closed = await cli.waitFor('closed');
     await cli.waitFor('done');
     await waitForState(srv, 'GONE');
@@ -40,14 +43,13 @@ export default defineLab({
     const clientCounters = await counters(client);
 
     const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT_ADDR);
-    const filled = cli.events.find((e) => e.event === 'filled');
     return {
       hosts: ctx.hostInfo(),
       packets,
       events: ctx.events,
       facts: {
-        clientWrote: filled?.bytes,
-        clientSendQBeforeClose: filled?.sendQ,
+        clientWrote: filled.bytes,
+        clientSendQBeforeClose: filled.sendQ,
         closeRet: closed.ret,
         closeBlockedS: closed.blockedS,
         clientStateAfterClose: closed.state,

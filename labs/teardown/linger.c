@@ -2,11 +2,11 @@
  * SO_LINGER. `server` accepts one connection and does not read until the lab's SIGUSR1, so its
  * receive buffer fills and its window closes; then it reads everything until end of file or an
  * error. `client` sets SO_LINGER {1, SECONDS}, writes without blocking until the kernel takes no
- * more (EAGAIN: data now waits in its send buffer, unsent), then calls a blocking close() and
- * reports how long it blocked. SECONDS 0 is the abortive close; a watcher reports the states.
+ * more (EAGAIN: data now waits in its send buffer, unsent), and on the lab's SIGUSR1 calls a
+ * blocking close() and reports how long it blocked. SECONDS 0 is the abortive close; a watcher reports the states.
  *
  * usage: linger server ADDR PORT | linger client ADDR PORT SECONDS
- * events: listening; established; state {...}; filled {bytes}; closed {ret, errno, blockedS};
+ * events: listening; accepted; state {...}; filled {bytes}; waiting; closed {ret, errno, blockedS};
  *         waiting; read {bytes, ret, errno}; done
  */
 #include "teardown.h"
@@ -25,6 +25,7 @@ int main(int argc, char **argv) {
   if (server) {
     int fd = accept_one(listen_on(USAGE, argv[2], port, 1));
     watch_start(fd);
+    EMIT("accepted", NULL);
     wait_step("read");
     long total = 0;
     ssize_t r;
@@ -54,6 +55,7 @@ int main(int argc, char **argv) {
     struct tuple t = tuple_of(fd);
     unsigned queued = diag_lookup(&t, &d) ? d.send_q : 0;
     EMIT("filled", "\"bytes\":%ld,\"sendQ\":%u", total, queued);
+    wait_step("close"); /* the lab lets us close once the server holds the connection */
     double t0 = now_s();
     int r = close(fd);
     int e = errno;

@@ -39,7 +39,12 @@ export async function waitForEvent(probe: Probe, match: (e: LabEvent) => boolean
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`${probe.host.name}: no ${what} within ${timeoutMs} ms`);
     const exited = await Promise.race([probe.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5))]);
-    if (exited && !probe.events.find(match)) throw new Error(`${probe.host.name}: probe exited before ${what}`);
+    if (exited && !probe.events.find(match)) {
+      const fatal = probe.events.find((e) => e.event === 'fatal');
+      // A probe that died naming its call is a setup failure: waitFor() reports it as one.
+      if (fatal) await probe.waitFor(`\u0000never`);
+      throw new Error(`${probe.host.name}: probe exited (code ${await probe.exited}) before ${what}; last events: ${JSON.stringify(probe.events.slice(-3))}`);
+    }
   }
 }
 
@@ -48,14 +53,19 @@ export function waitForState(probe: Probe, state: string, timeoutMs = 15_000): P
   return waitForEvent(probe, (e) => e.event === 'state' && e.state === state, `state ${state}`, timeoutMs);
 }
 
-/** The states the probe's watcher saw, in order. */
+/** The states the probe's watcher saw, in order (a timer change within a state is not a step). */
 export function stateWalk(probe: Probe): string[] {
-  return probe.events.filter((e) => e.event === 'state').map((e) => String(e.state));
+  const walk: string[] = [];
+  for (const e of probe.events) {
+    if (e.event === 'state' && walk.at(-1) !== e.state) walk.push(String(e.state));
+  }
+  return walk;
 }
 
-/** The first watcher event in `state`, for its timer fields. */
+/** The watcher's first event in `state` that has a timer running, else its first event in it. */
 export function stateEvent(probe: Probe, state: string): LabEvent | undefined {
-  return probe.events.find((e) => e.event === 'state' && e.state === state);
+  const inState = probe.events.filter((e) => e.event === 'state' && e.state === state);
+  return inState.find((e) => e.timer !== 'off') ?? inState[0];
 }
 
 /** `client:F.`-style labels for the segments of one port after its handshake, in capture order. */

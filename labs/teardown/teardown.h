@@ -4,8 +4,8 @@
  * Teardown states outlive the file descriptor: after close() the socket is an orphan the kernel
  * keeps (FIN-WAIT-1/2, TIME-WAIT, LAST-ACK), and TCP_INFO can no longer reach it. So the watcher
  * asks sock_diag (NETLINK_SOCK_DIAG, the interface `ss` itself uses) for the connection by its
- * 4-tuple, every 0.5 ms in a thread, and prints one `state` event per change, with the kernel's
- * timer for that state. Probes advance their scripted steps on SIGUSR1 from the lab (never on
+ * 4-tuple, every 0.5 ms in a thread, and prints one `state` event per change of state or timer
+ * kind, with the kernel's timer. Probes advance their scripted steps on SIGUSR1 from the lab (never on
  * sleeps); SIGUSR1 is blocked from the start, so a signal sent early is kept pending, not lost.
  */
 #ifndef TEARDOWN_H
@@ -207,10 +207,13 @@ static struct {
 static void *watch_loop(void *arg) {
   (void)arg;
   int last = -1;
+  const char *last_timer = "";
   for (;;) {
-    struct diag d;
+    struct diag d = {.timer = ""};
     int s = diag_lookup(&watch_.t, &d) ? d.state : GONE;
-    if (s != last) {
+    /* A change of timer kind is news too: a closed socket in FIN-WAIT-2 becomes a timewait
+     * socket with the tcp_fin_timeout timer a moment after it enters the state. */
+    if (s != last || strcmp(d.timer, last_timer) != 0) {
       int lp = ntohs(watch_.t.local.sin_port), rp = ntohs(watch_.t.peer.sin_port);
       if (s == GONE)
         EMIT("state", "\"state\":\"GONE\",\"local\":%d,\"remote\":%d", lp, rp);
@@ -225,6 +228,7 @@ static void *watch_loop(void *arg) {
       pthread_cond_broadcast(&watch_.cv);
       pthread_mutex_unlock(&watch_.mu);
       last = s;
+      last_timer = d.timer;
     }
     if (s == GONE) return NULL;
     usleep(500);
