@@ -20,7 +20,7 @@ export default defineLab({
     { id: 'no-jitter', says: 'With ZMQ_RECONNECT_IVL_MAX set there is no random jitter at all (without it, every wait gets one).', observe: (r) => r.facts.maxJitterMs, expect: { equals: 0 } , kernelNote: 'libzmq 4.3.x get_new_reconnect_ivl(): the jitter is added only when reconnect_ivl_max is 0' },
     { id: 'wire-max-gap', says: 'Once at the maximum, SYNs leave 0.8 s apart (median of the last three gaps; window 0.79–1.2 s for a loaded machine).', observe: (r) => r.facts.medianMaxGapS, expect: { between: [0.79, 1.2] } },
     { id: 'never-early', says: 'No SYN leaves before its announced wait is over.', observe: (r) => r.facts.minGapMinusReportedMs, expect: { atLeast: -5 } },
-    { id: 'gap-is-interval', says: 'Typically each gap is the announced wait to within a few ms (median lateness at most 30 ms).', observe: (r) => r.facts.medianLatenessMs, expect: { atMost: 30 } },
+    { id: 'gap-is-interval', says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).', observe: (r) => r.facts.medianLatenessMs, expect: { atMost: 150 } },
   ],
   async run(ctx) {
     const client = await ctx.host('client');

@@ -25,7 +25,7 @@ export default defineLab({
     { id: 'reported-max', says: '…and never 200 ms or more: the jitter is a random value below the interval itself.', observe: (r) => r.facts.maxReportedMs, expect: { atMost: 199 } },
     { id: 'wire-gap', says: 'On the wire, SYNs leave 0.1–0.2 s apart (window widened to 0.3 s for a loaded machine).', observe: (r) => r.facts.medianGapS, expect: { between: [0.09, 0.3] } },
     { id: 'never-early', says: 'No SYN leaves before the wait the monitor announced for it (a timer can be late on a busy machine, never early).', observe: (r) => r.facts.minGapMinusReportedMs, expect: { atLeast: -5 } },
-    { id: 'gap-is-interval', says: 'Typically the gap is the announced wait to within a few ms (median lateness at most 30 ms).', observe: (r) => r.facts.medianLatenessMs, expect: { atMost: 30 } },
+    { id: 'gap-is-interval', says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).', observe: (r) => r.facts.medianLatenessMs, expect: { atMost: 150 } },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
