@@ -15,8 +15,9 @@ import udp from './udp/index.ts';
 import zeromq from './zeromq/index.ts';
 import flowControl from './flow-control/index.ts';
 import ports from './ports/index.ts';
+import reachability from './reachability/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl, ...ports];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl, ...ports, ...reachability];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
