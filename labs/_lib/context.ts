@@ -283,7 +283,7 @@ class RunningProbe implements Probe {
     } catch {
       fields = { event: 'output', text: line };
     }
-    const { mono, ...rest } = fields as { mono?: number };
+    const { mono, ...rest } = fields as { mono?: number; event?: unknown; [field: string]: unknown };
     const t = typeof mono === 'number' ? round6(mono - this.t0) : round6(monotonicNow() - this.t0);
     return { t, host: this.host.name, event: String(rest.event ?? 'output'), ...rest } as LabEvent;
   }
