@@ -27,6 +27,7 @@ export default defineLab({
     { id: 'close-wait-stays', says: 'When the client has forgotten the connection, ss still shows the server socket in CLOSE-WAIT.', observe: (r) => [r.facts.leakClientSsAfter, r.facts.leakServerSsAfter], expect: { equals: ['none', 'CLOSE-WAIT'] } },
     { id: 'late-close-rst', says: "The server's late close() sends FIN; the client has no socket for it and answers RST.", observe: (r) => r.facts.leakLastSegments, expect: { equals: ['server:F.', 'client:R'] } },
     { id: 'fix-time-wait', says: 'Closing on EOF (the fix): the server keeps no socket and TIME-WAIT sits on the client.', observe: (r) => [r.facts.fixedClientSsAfter, r.facts.fixedServerSsAfter], expect: { equals: ['TIME-WAIT', 'none'] } },
+    { id: 'time-wait-unchanged', says: `tcp_fin_timeout does not shorten TIME-WAIT: at ${FIN_TIMEOUT_S} s, the fixed connection's TIME-WAIT timer still starts at 60 s.`, observe: (r) => r.facts.fixedClientTimeWaitS, expect: { between: [55, 60] } },
     { id: 'shutdown-no-timeout', says: `A client that only called shutdown(SHUT_WR) is still in FIN-WAIT-2 after tcp_fin_timeout: the timer applies to orphaned sockets only.`, observe: (r) => [r.facts.shutdownClientState, (r.facts.shutdownClientSinceFinS as number) > FIN_TIMEOUT_S], expect: { equals: ['FIN-WAIT-2', true] } },
   ],
   async run(ctx) {
@@ -81,6 +82,7 @@ export default defineLab({
         fixedServerWalk: stateWalk(fixedServer),
         fixedSegments: onPort(packets, FIXED).filter((p) => !p.tcp.syn).slice(1).map(label),
         fixedClientWalk: stateWalk(fixedClient),
+        fixedClientTimeWaitS: Number(stateEvent(fixedClient, 'TIME-WAIT')?.expiresMs) / 1000,
         shutdownClientSsAfter: row(clientSs, SHUTDOWN)?.state ?? 'none',
         shutdownClientTimer: row(clientSs, SHUTDOWN)?.timer ?? 'none',
         shutdownServerSsAfter: row(serverSs, SHUTDOWN)?.state ?? 'none',
