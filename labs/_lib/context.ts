@@ -49,6 +49,12 @@ export interface Capture {
   stop(): Promise<Packet[]>;
   /** The raw pcap file after stop(). */
   readonly pcap: Buffer | undefined;
+  /**
+   * Resolves with the first packet captured so far or later that matches; rejects after
+   * timeoutMs. For packets no probe can report (an IGMP leave sent by the kernel from a timer):
+   * the capture flushes after every burst, so polling its file waits on the packet itself.
+   */
+  waitForPacket(match: (p: Packet) => boolean, timeoutMs?: number): Promise<Packet>;
 }
 
 export interface LinkOptions {
@@ -204,6 +210,16 @@ export class LabContext {
     return {
       get pcap() {
         return raw;
+      },
+      waitForPacket: async (match, timeoutMs = 10_000) => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          // A record still being written is skipped by the decoder (truncated last record).
+          const found = decodePcap(readFileSync(file)).find(match);
+          if (found) return found;
+          if (Date.now() > deadline) throw new LabError(EXIT.setup, `Capture in ${host.name}: no matching packet within ${timeoutMs} ms.`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
       },
       stop: async () => {
         await probe.stop('SIGTERM');

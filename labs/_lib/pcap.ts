@@ -4,13 +4,13 @@
  *
  * Supported: pcap micro- and nanosecond magic in either byte order (not pcapng); link types
  * LINUX_SLL (113), LINUX_SLL2 (276), ETHERNET (1) and RAW (101, 228 IPv4, 229 IPv6); IPv4 and
- * IPv6 (with extension headers and the fragment header); TCP, UDP, ICMP, ICMPv6.
+ * IPv6 (with extension headers and the fragment header); TCP, UDP, ICMP, ICMPv6, IGMP v1–v3.
  *
  * Only IP packets become `Packet`s (ARP and the like are skipped); `n` counts the returned packets
  * from 0 and `t` is measured from the first of them. Sequence numbers are made relative per
  * direction of each TCP connection, like tcpdump does.
  */
-import type { Packet, TcpOptions } from './types.ts';
+import type { IgmpMessage, IgmpRecord, Packet, TcpOptions } from './types.ts';
 
 export interface DecodeOptions {
   /** Interface name to put on every packet (e.g. the IFNAME the capture was bound to). */
@@ -314,7 +314,56 @@ function decodeTransport(p: Packet, f: Buffer, l4: number, l4Length: number, isn
     p.icmp = { type, code, description: v6 ? icmp6Description(type, code) : icmpDescription(type, code) };
     if (!v6 && type === 3 && code === 4) p.icmp.mtu = f.readUInt16BE(l4 + 6);
     if (v6 && type === 2) p.icmp.mtu = f.readUInt32BE(l4 + 4);
+  } else if (proto === 2 && p.ip.version === 4) {
+    const igmp = decodeIgmp(f, l4, Math.min(f.length, l4 + l4Length));
+    if (igmp) p.igmp = igmp;
   }
+}
+
+const IGMP_RECORD_MODES = ['', 'is_in', 'is_ex', 'to_in', 'to_ex', 'allow', 'block'];
+
+const ipv4At = (f: Buffer, o: number): string => `${f[o]}.${f[o + 1]}.${f[o + 2]}.${f[o + 3]}`;
+
+/** IGMP header and, for a v3 report, its group records; stops at the captured end. */
+function decodeIgmp(f: Buffer, o: number, end: number): IgmpMessage | undefined {
+  if (o + 8 > end) return undefined;
+  const type = f[o];
+  const group = ipv4At(f, o + 4);
+  switch (type) {
+    // RFC 3376 §7.1: an 8-byte query is v1 (max resp code 0) or v2; 12 bytes or more is v3.
+    case 0x11: return { type, version: end - o >= 12 ? 3 : f[o + 1] === 0 ? 1 : 2, kind: 'query', group };
+    case 0x12: return { type, version: 1, kind: 'report', group };
+    case 0x16: return { type, version: 2, kind: 'report', group };
+    case 0x17: return { type, version: 2, kind: 'leave', group };
+    case 0x22: {
+      const records: IgmpRecord[] = [];
+      const count = f.readUInt16BE(o + 6);
+      let r = o + 8;
+      for (let i = 0; i < count && r + 8 <= end; i++) {
+        const rtype = f[r];
+        const aux = f[r + 1] * 4;
+        const nsrc = f.readUInt16BE(r + 2);
+        const sources: string[] = [];
+        for (let s = 0; s < nsrc && r + 8 + 4 * s + 4 <= end; s++) sources.push(ipv4At(f, r + 8 + 4 * s));
+        records.push({ type: rtype, mode: IGMP_RECORD_MODES[rtype] ?? `type ${rtype}`, group: ipv4At(f, r + 4), sources });
+        r += 8 + 4 * nsrc + aux;
+      }
+      return { type, version: 3, kind: 'report', records };
+    }
+    default: return { type, version: 2, kind: `type ${type}`, group };
+  }
+}
+
+/** tcpdump's wording: `igmp v2 report 239.1.2.3`, `igmp v3 report, 1 group record(s) [gaddr ...]`. */
+function formatIgmp(m: IgmpMessage): string {
+  if (m.records) {
+    const recs = m.records.map((r) => ` [gaddr ${r.group} ${r.mode}, ${r.sources.length} source(s)]`).join('');
+    return `igmp v3 report, ${m.records.length} group record(s)${recs}`;
+  }
+  if (m.kind === 'query') return `igmp query v${m.version}${m.group && m.group !== '0.0.0.0' ? ` [gaddr ${m.group}]` : ''}`;
+  if (m.kind === 'leave') return `igmp leave ${m.group}`;
+  if (m.kind === 'report') return `igmp v${m.version} report ${m.group}`;
+  return `igmp ${m.kind}`;
 }
 
 const ICMP_UNREACH = [
@@ -418,5 +467,6 @@ export function formatPacket(p: Packet): string {
     const mtu = p.icmp.mtu !== undefined ? ` (mtu ${p.icmp.mtu})` : '';
     return `${t} ${ip.src} > ${ip.dst}: ${kind} ${p.icmp.description}${mtu}, length ${Math.max(0, ip.length - hdr)}`;
   }
+  if (p.igmp) return `${t} ${ip.src} > ${ip.dst}: ${formatIgmp(p.igmp)}, ttl ${ip.ttl}`;
   return `${t} ${ip.src} > ${ip.dst}: ${fragmented ? `${frag}, ` : ''}ip-proto-${ip.protocol}, length ${Math.max(0, ip.length - hdr)}`;
 }

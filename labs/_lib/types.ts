@@ -52,6 +52,33 @@ export interface Packet {
   };
   udp?: { srcPort: number; dstPort: number; length: number; payloadLength: number };
   icmp?: { type: number; code: number; description: string; mtu?: number };
+  igmp?: IgmpMessage;
+}
+
+/**
+ * An IGMP message (IP protocol 2): RFC 1112 (v1), RFC 2236 (v2), RFC 3376 (v3). `group` is the
+ * group a v1/v2 report, a leave or a group-specific query names (0.0.0.0 for a general query);
+ * a v3 report names its groups in `records` instead.
+ */
+export interface IgmpMessage {
+  /** 0x11 query, 0x12 v1 report, 0x16 v2 report, 0x17 leave group, 0x22 v3 report. */
+  type: number;
+  /** IGMP version the message belongs to (a query's version follows from its length). */
+  version: 1 | 2 | 3;
+  /** `query`, `report`, `leave` (or `type N` for anything else). */
+  kind: 'query' | 'report' | 'leave' | string;
+  group?: string;
+  /** IGMPv3 report: one record per group (RFC 3376 §4.2.4). */
+  records?: IgmpRecord[];
+}
+
+/** One IGMPv3 group record. */
+export interface IgmpRecord {
+  /** 1 is_in, 2 is_ex, 3 to_in, 4 to_ex, 5 allow, 6 block (tcpdump's names). */
+  type: number;
+  mode: string;
+  group: string;
+  sources: string[];
 }
 
 /** TCP options as decoded; absent fields were not present. */
