@@ -16,8 +16,10 @@ import zeromq from './zeromq/index.ts';
 import flowControl from './flow-control/index.ts';
 import ports from './ports/index.ts';
 import reachability from './reachability/index.ts';
+import multicast from './multicast/index.ts';
+import observability from './observability/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl, ...ports, ...reachability];
+export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl, ...ports, ...reachability, ...multicast, ...observability];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
