@@ -20,7 +20,7 @@
  */
 #include "addr.h"
 #include <fcntl.h>
-/* The kernel's struct tcp_info: glibc's copy lacks tcpi_snd_wnd (Linux 6.2+). */
+/* The kernel's struct tcp_info: glibc's copy lacks tcpi_snd_wnd (Linux 5.4+). */
 #include <linux/tcp.h>
 #include <poll.h>
 #include <signal.h>

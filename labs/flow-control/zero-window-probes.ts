@@ -34,7 +34,7 @@ export default defineLab({
     { id: 'backoff', says: 'Each interval between probes is about twice the one before (exponential backoff in tcp_probe_timer()): the smallest ratio ...', observe: (r) => r.facts.probeIntervalMinRatio, expect: { atLeast: 1.5 } },
     { id: 'backoff-max', says: '... and the largest.', observe: (r) => r.facts.probeIntervalMaxRatio, expect: { atMost: 2.6 } },
     { id: 'right-edge', says: 'The window\'s right edge (ack + window) never moves back: the window fills up, it is never withdrawn.', observe: (r) => r.facts.rightEdgeNeverRecedes, expect: { equals: true } },
-    { id: 'snd-wnd', says: 'While stalled, the sender\'s snd_wnd (TCP_INFO) is 0 ...', observe: (r) => r.facts.senderSndWnd, expect: { equals: 0 }, kernelNote: 'tcpi_snd_wnd exists since Linux 6.2' },
+    { id: 'snd-wnd', says: 'While stalled, the sender\'s snd_wnd (TCP_INFO) is 0 ...', observe: (r) => r.facts.senderSndWnd, expect: { equals: 0 }, kernelNote: 'tcpi_snd_wnd exists since Linux 5.4' },
     { id: 'cwnd', says: '... while its congestion window stays open: the receive window, not the network, is the limit.', observe: (r) => r.facts.senderCwnd, expect: { atLeast: 4 }, kernelNote: 'cwnd depends on the congestion control (recorded in the sysctls; a user namespace may not be allowed to pin cubic)' },
     { id: 'send-q', says: 'ss shows the unsent and unacknowledged bytes as the sender\'s Send-Q.', observe: (r) => r.facts.senderSendQ, expect: { atLeast: 16384 } },
     { id: 'recv-q', says: 'ss shows the unread bytes as the receiver\'s Recv-Q.', observe: (r) => r.facts.receiverRecvQ, expect: { atLeast: 32768 } },

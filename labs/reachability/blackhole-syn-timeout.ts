@@ -45,6 +45,7 @@ export default defineLab({
         secondRetransmitGapS: times.length > 1 ? Math.round((times[1] - times[0]) * 1000) / 1000 : undefined,
         packetsToClient: packets.filter((p) => p.ip.dst === CLIENT).length,
         outcome: `${failed.errno} ${failed.message}`,
+        message: failed.message,
         elapsedS: failed.elapsedS,
       },
     };

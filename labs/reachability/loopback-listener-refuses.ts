@@ -45,6 +45,7 @@ export default defineLab({
         listeners: sockets.filter((s) => s.state === 'LISTEN').map((s) => s.local).sort(),
         loopbackFlags: flagSequence(onPort(packets, LOOPBACK_PORT)),
         loopbackOutcome: `${refused.errno} ${refused.message}`,
+        loopbackMessage: refused.message,
         refusedAfterS: refused.elapsedS,
         wildcardFlags: flagSequence(onPort(packets, WILDCARD_PORT)),
         localOutcome: localResult.event === 'connected' ? 'connected' : `${localResult.errno}`,

@@ -72,9 +72,11 @@ export default defineLab({
         lossProbes: clientCounters.TcpExtTCPLossProbes,
         packetsToClientAfterBlackhole: first ? packets.filter((p) => p.ip.dst === CLIENT && p.t > first.t).length : undefined,
         outcome: `${error.errno} ${error.message}`,
+        message: error.message,
         failedAfterS: error.afterS,
         totalRetrans: error.totalRetrans,
         writeAfter: after.errno,
+        writeAfterMessage: after.message,
         idleState: sockets.find((s) => s.peer.endsWith(`:${IDLE_PORT}`))?.state,
       },
     };

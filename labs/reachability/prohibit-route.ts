@@ -44,6 +44,7 @@ export default defineLab({
         icmp: icmp.map((p) => `${p.icmp!.type}/${p.icmp!.code} from ${p.ip.src}`).join(' '),
         icmpDescription: icmp[0]?.icmp?.description,
         outcome: `${failed.errno} ${failed.message}`,
+        message: failed.message,
         elapsedS: failed.elapsedS,
         syns,
         tcpFromServer: onPort(packets, PORT).filter((p) => p.ip.src === SERVER).length,
