@@ -35,12 +35,17 @@ export interface Host {
 export interface Probe {
   readonly host: Host;
   readonly events: LabEvent[];
-  /** Resolves with the first event of that name (already seen or future); rejects on exit or timeout. */
-  waitFor(event: string, timeoutMs?: number): Promise<LabEvent>;
+  /**
+   * Resolves with the first event of that name, or matching that predicate (already seen or
+   * future); rejects on exit or timeout.
+   */
+  waitFor(event: string | ((e: LabEvent) => boolean), timeoutMs?: number): Promise<LabEvent>;
   /** Resolves when the probe exits, with its exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
   /** Sends a signal (default SIGTERM) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal without waiting, e.g. SIGUSR1 to move a probe to its next step. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** A packet capture running in one host. */
@@ -253,7 +258,7 @@ const MISSING_FEATURE_ERRNOS = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ENOP
 class RunningProbe implements Probe {
   readonly events: LabEvent[] = [];
   readonly exited: Promise<number | null>;
-  private readonly waiters: Array<{ event: string; resolve: (e: LabEvent) => void }> = [];
+  private readonly waiters: Array<{ match: (e: LabEvent) => boolean; resolve: (e: LabEvent) => void }> = [];
   private exitCode: number | null | undefined;
   private stderr = '';
   readonly host: Host;
@@ -277,7 +282,7 @@ class RunningProbe implements Probe {
         const e = this.parse(line);
         this.events.push(e);
         sink(e);
-        for (const w of this.waiters.filter((w) => w.event === e.event)) w.resolve(e);
+        for (const w of this.waiters.filter((w) => w.match(e))) w.resolve(e);
       }
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -304,18 +309,20 @@ class RunningProbe implements Probe {
     return { t, host: this.host.name, event: String(rest.event ?? 'output'), ...rest } as LabEvent;
   }
 
-  waitFor(event: string, timeoutMs = 15_000): Promise<LabEvent> {
-    const seen = this.events.find((e) => e.event === event);
+  waitFor(event: string | ((e: LabEvent) => boolean), timeoutMs = 15_000): Promise<LabEvent> {
+    const match = typeof event === 'string' ? (e: LabEvent) => e.event === event : event;
+    const what = typeof event === 'string' ? `"${event}"` : 'the awaited event';
+    const seen = this.events.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.failure(`no "${event}" within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ event, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      const timer = setTimeout(() => reject(this.failure(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ match, resolve: (e) => { clearTimeout(timer); resolve(e); } });
       this.exited.then(() => {
         clearTimeout(timer);
         // The line may have arrived just before exit.
-        const late = this.events.find((e) => e.event === event);
+        const late = this.events.find(match);
         if (late) resolve(late);
-        else reject(this.failure(`exited (code ${this.exitCode}) before "${event}"`));
+        else reject(this.failure(`exited (code ${this.exitCode}) before ${what}`));
       });
     });
   }
@@ -329,6 +336,11 @@ class RunningProbe implements Probe {
         'The lab cannot run on this kernel; the chapter shows the recorded run instead.');
     }
     return new LabError(EXIT.setup, `Probe ${this.name} in ${this.host.name}: ${cause} (${what}).`);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    // `ip netns exec` execs the probe, so the child's pid is the probe's own.
+    if (this.exitCode === undefined) this.child.kill(signal);
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
