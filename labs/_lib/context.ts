@@ -80,6 +80,8 @@ export class LabContext {
   readonly sysctls: Record<string, string> = {};
   readonly hosts: Host[] = [];
   readonly pcaps: Buffer[] = [];
+  /** Sysctls that could not be pinned, noted once per run (every host's value is recorded). */
+  private readonly unpinned = new Set<string>();
   private readonly t0 = monotonicNow();
   private readonly undo: Array<() => Promise<void> | void> = [];
   private readonly workDir: string;
@@ -129,7 +131,8 @@ export class LabContext {
       for (const key of keys) {
         const value = actual.get(key) ?? '(absent)';
         this.sysctls[`${name}:${key}`] = value;
-        if (value !== wanted[key]) {
+        if (value !== wanted[key] && !this.unpinned.has(key)) {
+          this.unpinned.add(key);
           // Recorded, not fatal: a user namespace may not choose a congestion control, an older
           // kernel lacks a newer knob. The run's sysctls show what really applied.
           const error = set.stderr.split('\n').find((l) => l.includes(key))?.trim() ?? '';

@@ -45,11 +45,4 @@ export async function routeGet(host: Host, dst: string): Promise<Record<string, 
   return route;
 }
 
-/** Polls a condition every 10 ms until it holds; rejects after timeoutMs. Waits on a state, not a time. */
-export async function waitUntil(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitUntil } from '../_lib/wait.ts';

@@ -22,35 +22,15 @@ export async function twoHosts(
   return { client, server, capture };
 }
 
-/**
- * Lets a probe waiting in `wait_step()` take its next step. Probe has no signal() yet: stop()
- * sends the signal and returns the exit promise, which we deliberately do not await here.
- */
+/** Lets a probe waiting in `wait_step()` take its next step (SIGUSR1). */
 export async function nextStep(probe: Probe): Promise<void> {
   await probe.waitFor('waiting');
-  void probe.stop('SIGUSR1');
-}
-
-/** Resolves with the first event of this probe matching `match`; rejects after timeoutMs. */
-export async function waitForEvent(probe: Probe, match: (e: LabEvent) => boolean, what: string, timeoutMs = 15_000): Promise<LabEvent> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe.events.find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`${probe.host.name}: no ${what} within ${timeoutMs} ms`);
-    const exited = await Promise.race([probe.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5))]);
-    if (exited && !probe.events.find(match)) {
-      const fatal = probe.events.find((e) => e.event === 'fatal');
-      // A probe that died naming its call is a setup failure: waitFor() reports it as one.
-      if (fatal) await probe.waitFor(`\u0000never`);
-      throw new Error(`${probe.host.name}: probe exited (code ${await probe.exited}) before ${what}; last events: ${JSON.stringify(probe.events.slice(-3))}`);
-    }
-  }
+  probe.signal('SIGUSR1');
 }
 
 /** Waits until the probe's watcher reports the connection in `state` (`GONE` once it is gone). */
 export function waitForState(probe: Probe, state: string, timeoutMs = 15_000): Promise<LabEvent> {
-  return waitForEvent(probe, (e) => e.event === 'state' && e.state === state, `state ${state}`, timeoutMs);
+  return probe.waitFor((e) => e.event === 'state' && e.state === state, timeoutMs);
 }
 
 /** The states the probe's watcher saw, in order (a timer change within a state is not a step). */
