@@ -57,6 +57,8 @@ export default defineLab({
       hosts: ctx.hostInfo(),
       packets,
       events: ev,
+      // Two ~200 ms probe-timer holds and the 50 ms the application keeps the cork.
+      inherentWaitS: 0.45,
       facts: {
         corkSegments: cork.map((p) => p.tcp.payloadLength),
         corkBytesSentAtOnce: atOnce.reduce((n, p) => n + p.tcp.payloadLength, 0),

@@ -60,7 +60,7 @@ export default defineLab({
   claims: [
     { id: 'nagle-median', says: 'With Nagle on, the median request takes about one delayed-ACK timeout (40 ms minimum, plus timer ticks).', observe: (r) => r.facts.nagleMedianMs, expect: { between: [30, 80] }, kernelNote: 'TCP_DELACK_MIN is HZ/25 = 40 ms; the timer fires on the next jiffy, so HZ=250 kernels add up to 4 ms' },
     { id: 'nodelay-median', says: 'With TCP_NODELAY, the median request takes well under the delayed-ACK timeout.', observe: (r) => r.facts.nodelayMedianMs, expect: { atMost: 5 } },
-    { id: 'nagle-p10', says: 'The stall is the rule, not an outlier: even the 10th percentile of Nagle requests waits.', observe: (r) => r.facts.nagleP10Ms, expect: { atLeast: 30 } },
+    { id: 'nagle-most', says: 'The stall is the rule, not an outlier: at least 80% of the Nagle requests wait 30 ms or more.', observe: (r) => r.facts.nagleStalledShare, expect: { atLeast: 0.8 }, kernelNote: 'the first request never waits (quick-ACK); on a loaded machine a late reply can end interactive mode and let a few more through' },
     { id: 'first-fast', says: 'The first request on a new connection does not wait: the server acknowledges its header at once (quick-ACK mode), and starts delaying ACKs only after it has answered.', observe: (r) => (r.facts.nagleHeaderAckDelaysMs as number[] | undefined)?.[0], expect: { atMost: 10 }, kernelNote: 'Linux heuristics: delayed ACKs start after 1 reply (3 on kernels 5.1 to 5.19), tunable with net.ipv4.tcp_pingpong_thresh since 6.7' },
     { id: 'held-body', says: 'In the capture, the body segment of a stalled request leaves right after the server\'s pure ACK of the header.', observe: (r) => r.facts.heldBodyAfterAck, expect: { equals: true } },
     { id: 'held-gap', says: 'The body leaves about 40 ms after the header (the largest header → body gap in the Nagle capture).', observe: (r) => r.facts.nagleMaxBodyGapMs, expect: { between: [30, 80] } },
@@ -91,6 +91,8 @@ export default defineLab({
       hosts: ctx.hostInfo(),
       packets,
       events: ctx.events,
+      // The delayed-ACK waits are the scenario: every stalled request spends one timeout.
+      inherentWaitS: Math.round([...nagle.rtts, ...shownNagle.rtts].reduce((a, b) => a + b, 0) / 1000) / 1000,
       facts: {
         requestBytes: `${HDR} + ${BODY}`,
         responseBytes: RESP,
@@ -105,6 +107,7 @@ export default defineLab({
         nodelayP90Ms: d.p90Ms,
         nodelayMaxMs: d.maxMs,
         nagleFirstRequestMs: nagle.rtts[0] / 1000,
+        nagleStalledShare: Math.round((nagle.rtts.filter((us) => us >= 30_000).length / nagle.rtts.length) * 100) / 100,
         nagleRttsMs: nagle.rtts.map((us) => us / 1000),
         nodelayRttsMs: nodelay.rtts.map((us) => us / 1000),
         nagleBodyGapsMs: heldNagle.gaps,

@@ -6,16 +6,20 @@
  *   recv-dontwait      recv(MSG_DONTWAIT) on the same socket
  *   recv-nonblock      recv() after O_NONBLOCK, SO_RCVTIMEO still set
  *   send-partial       blocking send() of SEND_BYTES with SO_SNDTIMEO set: the buffers fill up
- *   send-timeout       the same again, with the buffers already full
+ *   send-timeout       the same again, once nothing is in flight and the window is zero, until
+ *                      a call queues nothing (earlier ones are reported as send-partial-again)
  *   send-nonblock      send() after O_NONBLOCK, SO_SNDTIMEO still set
  *
  * usage: timeouts server ADDR PORT RCVBUF      (accepts one connection, never reads it)
  *        timeouts client ADDR PORT TIMEOUT_MS SNDBUF SEND_BYTES
- * events: listening; accepted; connected {sport}; step {step, ret, errno, elapsedMs}
+ * events: listening; accepted; connected {sport}; step {step, ret, errno, elapsedMs};
+ *         stalled {attempt, waitedMs}
  */
 #include "addr.h"
 #include <fcntl.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_snd_wnd (Linux 5.4+) */
 #include <signal.h>
+#include <stddef.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -26,6 +30,30 @@ static void report(const char *step, ssize_t ret, int err, double t0) {
   emit("step", "\"step\":\"%s\",\"ret\":%zd,\"errno\":%s%s%s,\"elapsedMs\":%.3f", step, ret,
        ret < 0 ? "\"" : "", ret < 0 ? errno_name(err) : "null", ret < 0 ? "\"" : "",
        (now_s() - t0) * 1000);
+}
+
+/*
+ * Waits until nothing is in flight and the peer's window is zero: from then on no ACK can free
+ * room in the send buffer, so the next send() finds none. Returns the milliseconds waited.
+ */
+static double wait_stalled(int fd) {
+  double t0 = now_s();
+  for (;;) {
+    struct tcp_info ti;
+    socklen_t tl = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0) die("getsockopt(TCP_INFO)");
+    if (tl < offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd) {
+      errno = ENOPROTOOPT;
+      die("getsockopt(TCP_INFO.tcpi_snd_wnd)");
+    }
+    if (ti.tcpi_unacked == 0 && ti.tcpi_snd_wnd == 0) return (now_s() - t0) * 1000;
+    if (now_s() - t0 > 5) {
+      errno = ETIMEDOUT;
+      die("wait for a zero window with nothing in flight");
+    }
+    usleep(1000);
+  }
 }
 
 static int server(int argc, char **argv) {
@@ -89,9 +117,16 @@ static int client(int argc, char **argv) {
   r = send(fd, buf, big, 0);
   report("send-partial", r, errno, t0);
 
-  t0 = now_s();
-  r = send(fd, buf, big, 0);
-  report("send-timeout", r, errno, t0);
+  /* Until one call can queue nothing. A later call may still append a few segments' worth to
+   * the last queued skb (TCP may enlarge its size goal), so that is not guaranteed to be the
+   * next call; each such call also returns only after the timeout. */
+  for (int attempt = 1; attempt <= 5; attempt++) {
+    emit("stalled", "\"attempt\":%d,\"waitedMs\":%.3f", attempt, wait_stalled(fd));
+    t0 = now_s();
+    r = send(fd, buf, big, 0);
+    report(r < 0 ? "send-timeout" : "send-partial-again", r, errno, t0);
+    if (r < 0) break;
+  }
 
   if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) die("fcntl(O_NONBLOCK)");
   t0 = now_s();
