@@ -102,33 +102,38 @@ export function parseSsInfo(text: string): SsSocketInfo[] {
   for (const raw of text.split('\n')) {
     if (!raw.trim()) continue;
     if (/^\s/.test(raw) && sockets.length) {
-      const current = sockets[sockets.length - 1];
-      const tokens = raw.trim().split(/\s+/);
-      for (let i = 0; i < tokens.length; i++) {
-        const token = tokens[i];
-        if (token === 'send' || token === 'pacing_rate' || token === 'delivery_rate') {
-          i++; // "send 36041797bps": a rate ss computes, with its value in the next token
-          continue;
-        }
-        const colon = token.indexOf(':');
-        if (colon < 0) {
-          current.flags.push(token);
-          continue;
-        }
-        const key = token.slice(0, colon);
-        const value = token.slice(colon + 1);
-        if (key === 'skmem') current.skmem = parseSkmem(value);
-        else current.fields[key] = value;
-      }
+      addInternals(sockets[sockets.length - 1], raw.trim().split(/\s+/));
       continue;
     }
     const parts = raw.trim().split(/\s+/);
     // With a single-state filter ss drops the State column: the row starts with Recv-Q.
     const state = /^\d+$/.test(parts[0]) ? undefined : parts.shift();
-    const [recvQ, sendQ, local, peer] = parts;
-    sockets.push({ ...(state ? { state } : {}), recvQ: Number(recvQ), sendQ: Number(sendQ), local, peer, fields: {}, flags: [] });
+    const [recvQ, sendQ, local, peer, ...rest] = parts;
+    const socket: SsSocketInfo = { ...(state ? { state } : {}), recvQ: Number(recvQ), sendQ: Number(sendQ), local, peer, fields: {}, flags: [] };
+    // `-o` puts `timer:(persist,168ms,0)` on the row itself, `-e` uid/ino/sk there too.
+    addInternals(socket, rest);
+    sockets.push(socket);
   }
   return sockets;
+}
+
+function addInternals(socket: SsSocketInfo, tokens: string[]): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === 'send' || token === 'pacing_rate' || token === 'delivery_rate') {
+      i++; // "send 36041797bps": a rate ss computes, with its value in the next token
+      continue;
+    }
+    const colon = token.indexOf(':');
+    if (colon < 0) {
+      socket.flags.push(token);
+      continue;
+    }
+    const key = token.slice(0, colon);
+    const value = token.slice(colon + 1);
+    if (key === 'skmem') socket.skmem = parseSkmem(value);
+    else socket.fields[key] = value;
+  }
 }
 
 function parseSkmem(value: string): SsSkmem {

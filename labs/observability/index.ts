@@ -1,7 +1,9 @@
 /** The Observability chapter's labs, in reading order. */
 import type { LabDefinition } from '../_lib/types.ts';
+import ssQueues from './ss-queues.ts';
 import sysctlReference from './sysctl-reference.ts';
 
 export default [
   sysctlReference,
+  ssQueues,
 ] satisfies LabDefinition[];

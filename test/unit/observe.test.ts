@@ -28,7 +28,7 @@ describe('parseNstat', () => {
 describe('parseSsInfo', () => {
   // Captured from `ss -H -tinm` on this kernel: a sender stuck on a zero window.
   const sample = [
-    'ESTAB 0      995904 127.0.0.1:49732 127.0.0.1:5001 ',
+    'ESTAB 0      995904 127.0.0.1:49732 127.0.0.1:5001 timer:(persist,168ms,0)',
     '\t skmem:(r0,rb131072,t0,tb3939840,f3904,w1396928,o0,bl0,d0) ts sack cubic wscale:0,10 rto:208 backoff:1 rtt:5.455/10.898 mss:2048 pmtu:65535 rcvmss:536 advmss:65483 cwnd:12 bytes_sent:4096 send 36041797bps lastsnd:508 pacing_rate 66890055944bps delivery_rate 780190472bps app_limited rcv_space:65495 notsent:995904 minrtt:0.007 snd_wnd:0',
     'ESTAB 4096   0      127.0.0.1:5001  127.0.0.1:49732',
     '\t skmem:(r5760,rb8192,t0,tb3939840,f2432,w0,o0,bl0,d1) ts sack cubic wscale:10,0 rto:204 rtt:0.007/0.003 ato:80 mss:32768 rcvmss:2048 rcv_space:4096',
@@ -39,7 +39,7 @@ describe('parseSsInfo', () => {
     const [sender, receiver] = parseSsInfo(sample);
     expect(sender).toMatchObject({ state: 'ESTAB', recvQ: 0, sendQ: 995904, local: '127.0.0.1:49732', peer: '127.0.0.1:5001' });
     expect(sender.skmem).toEqual({ r: 0, rb: 131072, t: 0, tb: 3939840, f: 3904, w: 1396928, o: 0, bl: 0, d: 0 });
-    expect(sender.fields).toMatchObject({ wscale: '0,10', rto: '208', rtt: '5.455/10.898', mss: '2048', cwnd: '12', snd_wnd: '0', notsent: '995904' });
+    expect(sender.fields).toMatchObject({ wscale: '0,10', rto: '208', rtt: '5.455/10.898', mss: '2048', cwnd: '12', snd_wnd: '0', notsent: '995904', timer: '(persist,168ms,0)' });
     expect(sender.flags).toEqual(['ts', 'sack', 'cubic', 'app_limited']);
     expect(receiver.skmem?.rb).toBe(8192);
     expect(receiver.skmem?.d).toBe(1);
