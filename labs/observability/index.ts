@@ -3,9 +3,11 @@ import type { LabDefinition } from '../_lib/types.ts';
 import procNetTcp from './proc-net-tcp.ts';
 import ssQueues from './ss-queues.ts';
 import sysctlReference from './sysctl-reference.ts';
+import tcpInfo from './tcp-info.ts';
 
 export default [
   sysctlReference,
   ssQueues,
   procNetTcp,
+  tcpInfo,
 ] satisfies LabDefinition[];

@@ -75,10 +75,10 @@ static const char *more_info(int fd, char *buf, size_t len) {
   if (fstat(fd, &st) < 0) die("fstat");
   snprintf(buf, len,
            "\"stateCode\":%u,\"inode\":%lu,\"options\":%u,\"rttvarUs\":%u,\"sndCwnd\":%u,"
-           "\"rcvSpace\":%u,\"sndSsthresh\":%u,\"lost\":%u,\"backoff\":%u",
+           "\"rcvSpace\":%u,\"sndSsthresh\":%u,\"lost\":%u,\"backoff\":%u,\"sacked\":%u",
            ti.tcpi_state, (unsigned long)st.st_ino, ti.tcpi_options, ti.tcpi_rttvar,
            ti.tcpi_snd_cwnd, ti.tcpi_rcv_space, ti.tcpi_snd_ssthresh, ti.tcpi_lost,
-           ti.tcpi_backoff);
+           ti.tcpi_backoff, ti.tcpi_sacked);
   return buf;
 }
 
