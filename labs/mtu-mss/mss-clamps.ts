@@ -37,11 +37,11 @@ export default defineLab({
     await server.run(['ip', 'route', 'add', `${CLIENT}/32`, 'dev', ifB, 'advmss', String(ADVMSS)]);
     const capture = await ctx.capture(client);
     const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', SERVER, PORT, 65536, 'signal', `send=${BYTES}`]);
-    const listening = await reader.waitFor('listening');
+    await reader.waitFor('listening');
     const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', SERVER, PORT, BYTES, `maxseg=${MAXSEG}`]);
     await writer.waitFor('connected');
     const acked = await writer.waitFor('acked');
-    process.kill(listening.pid as number, 'SIGUSR1');
+    reader.signal('SIGUSR1');
     const drained = await reader.waitFor('drained');
     const received = await reader.waitFor('received');
     const packets = await capture.stop();

@@ -42,11 +42,11 @@ export default defineLab({
     await a.run(['ip', 'link', 'set', 'dev', aIf, 'gso_max_segs', '1']);
     const capture = await ctx.capture(a);
     const reader = ctx.probe(b, 'segments/stream.c', ['recv', 'tcp', B, PORT, 65536, 'signal']);
-    const listening = await reader.waitFor('listening');
+    await reader.waitFor('listening');
     const writer = ctx.probe(a, 'segments/stream.c', ['send', 'tcp', B, PORT, WRITE]);
     await writer.waitFor('connected');
     const acked = await writer.waitFor('acked', 15_000);
-    process.kill(listening.pid as number, 'SIGUSR1');
+    reader.signal('SIGUSR1');
     const drained = await reader.waitFor('drained');
     const received = await reader.waitFor('received');
     const route = await routeGet(a, B);

@@ -45,12 +45,12 @@ export async function streamScenario(ctx: LabContext, o: StreamOptions): Promise
   }
   const capture = await ctx.capture(sender);
   const reader = ctx.probe(receiver, 'segments/stream.c', ['recv', o.proto, RECEIVER, o.port, o.readBuffer, 'signal']);
-  const listening = await reader.waitFor('listening');
+  await reader.waitFor('listening');
   const writer = ctx.probe(sender, 'segments/stream.c', ['send', o.proto, RECEIVER, o.port, o.writes.join(','), ...(o.senderOptions ?? [])]);
   const connected = await writer.waitFor('connected');
   const finished = await writer.waitFor(o.proto === 'tcp' ? 'acked' : 'sent');
   // Everything is in the receiver's queue now: let it read.
-  process.kill(listening.pid as number, 'SIGUSR1');
+  reader.signal('SIGUSR1');
   await reader.waitFor('drained', 5000);
   const received = o.proto === 'tcp' ? await reader.waitFor('received') : undefined;
   const packets = await capture.stop();

@@ -39,15 +39,10 @@ export async function routed(ctx: LabContext): Promise<{ client: Host; router: H
   return { client, router, server, vanish };
 }
 
-/**
- * Releases a probe that blocks SIGUSR1 and waits for it ("go"): the probe reports its pid in
- * the named event, and the signal goes to that pid only.
- */
+/** Releases a probe that blocks SIGUSR1 and waits for it ("go") once it reports `readyEvent`. */
 export async function release(probe: Probe, readyEvent: string): Promise<void> {
-  const ready = await probe.waitFor(readyEvent);
-  const pid = Number(ready.pid);
-  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`probe event ${readyEvent} carries no pid`);
-  process.kill(pid, 'SIGUSR1');
+  await probe.waitFor(readyEvent);
+  probe.signal('SIGUSR1');
 }
 
 /** Milliseconds, rounded to microseconds. */
