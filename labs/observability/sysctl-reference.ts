@@ -99,7 +99,7 @@ export default defineLab({
   },
 });
 
-type Row = { key: string; fresh: string; perNetns: boolean };
+type Row = { key: string; fresh: string; lab: string; perNetns: boolean };
 function row(r: { facts: Record<string, unknown> }, key: string): Row | undefined {
   return (r.facts.rows as Row[] | undefined)?.find((x) => x.key === key);
 }
