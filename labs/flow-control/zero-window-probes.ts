@@ -1,7 +1,7 @@
 /**
  * Verify: receiver stops reading → its advertised window shrinks to 0 → the sender's send()
- * returns EAGAIN → zero-window probes (seq = snd_una − 1, no data) at growing intervals, each
- * answered with window 0 → the reader drains → window update → the transfer completes.
+ * returns EAGAIN → zero-window probes (seq = snd_una − 1, no data) at growing intervals, answered
+ * with window 0 → the reader drains → window update → the transfer completes.
  */
 import { defineLab } from '../_lib/define.ts';
 import { tcp } from '../_lib/packets.ts';
@@ -21,7 +21,7 @@ export default defineLab({
   id: 'flow-control/zero-window-probes',
   title: 'A receiver that stops reading: zero window, probes, window update',
   verifies:
-    'Verify: a receiver that does not read lets its advertised window fall to 0; the sender\'s non-blocking send() then returns EAGAIN; the sender probes the zero window with empty segments carrying snd_una − 1 at intervals that double, each answered with window 0; when the reader drains, a window update reopens the window and every byte arrives.',
+    'Verify: a receiver that does not read lets its advertised window fall to 0; the sender\'s non-blocking send() then returns EAGAIN; the sender probes the zero window with empty segments carrying snd_una − 1 at intervals that double, and every answer still advertises window 0; when the reader drains, a window update reopens the window and every byte arrives.',
   probes: ['flow-control/bulk.c'],
   claims: [
     { id: 'eagain', says: 'The sender\'s non-blocking send() returns EAGAIN once its send buffer is full.', observe: (r) => r.facts.sendErrno, expect: { equals: 'EAGAIN' } },
