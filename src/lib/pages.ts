@@ -55,3 +55,8 @@ export function evidenceHref(ref: string, page: Pick<Doc, 'id'>, docs: Doc[], ab
   const href = `#${labAnchor(ref)}`;
   return absolute || shown.id !== page.id ? `${pageHref(shown)}${href}` : href;
 }
+
+/** URL of a probe's source page: `teardown/linger.c` → `/probes/teardown/linger.c/`. */
+export function probeHref(path: string): string {
+  return `${base()}/probes/${path}/`;
+}

@@ -1,0 +1,87 @@
+/**
+ * Every page of the built site in chromium: it loads without console errors or failed requests,
+ * every internal link points at a page (or file) that exists and every #fragment at an element
+ * on it, every chapter shows its lab cards with a ladder and ends with interview questions, and
+ * every recorded capture downloads as a pcap file.
+ */
+import { describe, expect, it } from 'vitest';
+import { chapterPaths, openPage, site, sitePages, useBrowser } from './support/site.ts';
+
+interface PageFacts {
+  ids: string[];
+  links: string[];
+}
+
+describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.skip})` : ''}`, () => {
+  const browser = useBrowser();
+  const pages = sitePages();
+  const facts = new Map<string, PageFacts>();
+
+  it('has the home page, every chapter and the practice and reference pages', () => {
+    for (const path of ['/', '/running-labs/', '/practice/', '/myths/', '/glossary/', ...chapterPaths()]) {
+      expect(pages).toContain(path);
+    }
+  });
+
+  it.each(pages)('loads %s without console errors or failed requests', async (path) => {
+    const { page, problems, close } = await openPage(browser(), path);
+    facts.set(
+      path,
+      await page.evaluate(() => ({
+        ids: [...document.querySelectorAll('[id], a[name]')].map((e) => e.id || e.getAttribute('name')!),
+        links: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
+      })),
+    );
+    await close();
+    expect(problems).toEqual([]);
+  });
+
+  it('has no broken internal links or anchors', async () => {
+    const broken: string[] = [];
+    const files = new Map<string, number>();
+    for (const [from, { links }] of facts) {
+      for (const href of links) {
+        const url = new URL(href);
+        if (url.origin !== new URL(site.url).origin) continue;
+        const target = url.pathname.endsWith('/') ? facts.get(url.pathname) : undefined;
+        if (url.pathname.endsWith('/')) {
+          if (!target) broken.push(`${from} → ${url.pathname}: no such page`);
+          else if (url.hash && !target.ids.includes(decodeURIComponent(url.hash.slice(1)))) {
+            broken.push(`${from} → ${url.pathname}${url.hash}: no element with that id`);
+          }
+          continue;
+        }
+        if (!files.has(url.pathname)) files.set(url.pathname, (await fetch(site.url + url.pathname)).status);
+        if (files.get(url.pathname) !== 200) broken.push(`${from} → ${url.pathname}: HTTP ${files.get(url.pathname)}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it.each(chapterPaths())('shows every lab of %s as a card with a packet ladder, and ends with interview questions', async (path) => {
+    const { page, close } = await openPage(browser(), path);
+    const cards = await page.locator('article.lab-card').evaluateAll((els) =>
+      els.map((el) => ({
+        lab: el.getAttribute('data-lab'),
+        ladder: !!el.querySelector('figure.ladder svg[role="img"], figure.ladder .ladder-empty'),
+        pcap: el.querySelector<HTMLAnchorElement>('a[download]')?.href,
+      })),
+    );
+    const questions = await page.locator('.sl-heading-wrapper:has(#interview-questions) ~ .questions details.question').count();
+    await close();
+    expect(cards.length).toBeGreaterThan(0);
+    for (const card of cards) expect(card, `lab card ${card.lab}`).toMatchObject({ ladder: true, pcap: expect.stringMatching(/\.pcap$/) });
+    expect(questions, `${path} should end with interview questions (frontmatter \`questions\`)`).toBeGreaterThan(0);
+  });
+
+  it('serves every recorded capture as a pcap file Wireshark can open', async () => {
+    const captures = [...new Set([...facts.values()].flatMap((f) => f.links).filter((l) => l.endsWith('.pcap')))];
+    expect(captures.length).toBeGreaterThan(0);
+    for (const href of captures) {
+      const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());
+      const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
+      // Classic pcap magic in either byte order, microsecond or nanosecond timestamps.
+      expect(['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'], href).toContain(magic);
+    }
+  });
+});
