@@ -44,14 +44,14 @@ export default defineLab({
   async run(ctx) {
     const { client, server, capture } = await tcpPair(ctx);
     const sink = ctx.probe(server, 'flow-control/bulk.c', ['sink', SERVER, PORT, RCVBUF, TOTAL]);
-    const listening = await sink.waitFor('listening');
+    await sink.waitFor('listening');
     const source = ctx.probe(client, 'flow-control/bulk.c', ['source', SERVER, PORT, SNDBUF, TOTAL, PROBES]);
     const blocked = await source.waitFor('blocked');
     const probing = await source.waitFor('probing', 20_000);
     // The connection is stalled and nothing changes until the reader drains: sample both ends.
     const [senderSs] = (await ssInfo(client)).filter((s) => s.peer.endsWith(`:${PORT}`));
     const [receiverSs] = (await ssInfo(server)).filter((s) => s.local.endsWith(`:${PORT}`));
-    process.kill(listening.pid as number, 'SIGUSR1');
+    sink.signal('SIGUSR1');
     const drained = await sink.waitFor('drained', 20_000);
     await source.waitFor('acked', 20_000);
     const packets = await capture.stop();

@@ -5,6 +5,7 @@
  */
 import type { Capture, Host, LabContext, Probe } from '../_lib/context.ts';
 import type { LabEvent } from '../_lib/types.ts';
+import { waitUntil } from '../_lib/wait.ts';
 
 export const CLIENT = '198.51.100.1';
 export const SERVER = '198.51.100.2';
@@ -28,13 +29,9 @@ export async function portsPair(
   return { client, server, capture };
 }
 
-/** Resolves once the probes together have printed n events of that name; polls every 10 ms. */
+/** Resolves once the probes together have printed n events of that name. */
 export async function waitForCount(probes: Probe[], event: string, n: number, timeoutMs = 10_000): Promise<LabEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = probes.flatMap((p) => p.events.filter((e) => e.event === event));
-    if (seen.length >= n) return seen;
-    if (Date.now() > deadline) throw new Error(`only ${seen.length} of ${n} "${event}" events within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const seen = () => probes.flatMap((p) => p.events.filter((e) => e.event === event));
+  await waitUntil(`${n} "${event}" events`, () => seen().length >= n, timeoutMs);
+  return seen();
 }

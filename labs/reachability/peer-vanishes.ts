@@ -37,12 +37,11 @@ export default defineLab({
     const idle = ctx.probe(client, 'handshakes/client.c', [SERVER, IDLE_PORT, 1, 5000]);
     await idle.waitFor('connected');
     const writer = ctx.probe(client, 'reachability/reach.c', ['writer', SERVER, WRITER_PORT]);
-    const connecting = await writer.waitFor('connecting');
     await writer.waitFor('connected');
     // The server vanishes from the path: everything towards it is dropped without a word.
     await router.run(['ip', 'route', 'add', 'blackhole', SERVER]);
     ctx.note(router, 'blackhole', { route: SERVER });
-    process.kill(connecting.pid as number, 'SIGUSR1');
+    writer.signal('SIGUSR1');
     const wrote = await writer.waitFor('wrote');
     const error = await writer.waitFor('error', 60_000);
     const after = await writer.waitFor('write-after');

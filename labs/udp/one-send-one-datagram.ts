@@ -32,12 +32,12 @@ export default defineLab({
   async run(ctx) {
     const { client, server, capture } = await udpPair(ctx);
     const receiver = ctx.probe(server, 'udp/udp.c', ['recv', SERVER, PORT, 0, READS.join(',')]);
-    const bound = await receiver.waitFor('bound');
+    await receiver.waitFor('bound');
     const sender = ctx.probe(client, 'udp/udp.c', ['send', SERVER, PORT, SENDS.join(',')]);
     await sender.waitFor('done');
     // All four are queued on the receiving socket before the first recv().
     const udp = await udpSettled(server, SENDS.length);
-    process.kill(bound.pid as number, 'SIGUSR1');
+    receiver.signal('SIGUSR1');
     const empty = await receiver.waitFor('empty');
     const packets = await capture.stop();
     const r = reads(receiver);

@@ -6,6 +6,7 @@
 import type { Host, LabContext } from '../_lib/context.ts';
 import { counters } from '../_lib/observe.ts';
 import type { Capture } from '../_lib/context.ts';
+import { waitUntil } from '../_lib/wait.ts';
 
 export const CLIENT = '198.51.100.1';
 export const SERVER = '198.51.100.2';
@@ -27,15 +28,13 @@ export async function udpPair(ctx: LabContext, serverSysctls: Record<string, str
 /**
  * Resolves with the host's counters once IP has handed n packets to the transport layer (Ip
  * InDelivers): each datagram is then queued on a socket or dropped. (Udp InDatagrams counts only
- * datagrams an application has read, in udp_recvmsg(), so it cannot tell arrival.) Polls every
- * 20 ms up to timeoutMs.
+ * datagrams an application has read, in udp_recvmsg(), so it cannot tell arrival.)
  */
 export async function udpSettled(host: Host, n: number, timeoutMs = 10_000): Promise<Record<string, number>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = await counters(host);
-    if ((c.IpInDelivers ?? 0) >= n) return c;
-    if (Date.now() > deadline) throw new Error(`only ${c.IpInDelivers ?? 0} of ${n} datagrams reached ${host.name}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  let c: Record<string, number> = {};
+  await waitUntil(`${n} datagrams delivered in ${host.name}`, async () => {
+    c = await counters(host);
+    return (c.IpInDelivers ?? 0) >= n;
+  }, timeoutMs);
+  return c;
 }

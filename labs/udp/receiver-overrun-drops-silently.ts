@@ -35,7 +35,7 @@ export default defineLab({
     const flooded = await sender.waitFor('flooded');
     // Every datagram has been queued or dropped by the receiving kernel before anyone reads.
     const before = await udpSettled(server, COUNT);
-    process.kill(bound.pid as number, 'SIGUSR1');
+    receiver.signal('SIGUSR1');
     const counted = await receiver.waitFor('counted');
     const after = await counters(server);
     const packets = await capture.stop();
