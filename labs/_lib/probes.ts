@@ -4,7 +4,7 @@
  * unchanged one is not.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -64,7 +64,8 @@ export function buildProbe(name: string, env: NodeJS.ProcessEnv = process.env): 
   const key = hash.digest('hex').slice(0, 16);
   const binary = join(cacheDir(), `${basename(name, '.c')}-${key}`);
   if (existsSync(binary)) return binary;
-  const partial = `${binary}.${process.pid}.tmp`;
+  // Not the pid: inside every sandbox it is 1, and two labs may build the same probe at once.
+  const partial = `${binary}.${randomUUID()}.tmp`;
   const result = spawnSync(cc, [...CFLAGS, '-I', join(LABS_DIR, 'probes'), '-o', partial, source], {
     encoding: 'utf8',
   });
