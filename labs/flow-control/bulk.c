@@ -64,13 +64,9 @@ static void set_buf(int fd, int opt, long size, const char *call) {
 }
 
 static int listen_one(struct sockaddr_storage *addr, socklen_t alen, long rcvbuf, long sndbuf) {
-  int fd = socket(addr->ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
+  int fd = bound_socket(SOCK_STREAM, addr, alen);
   set_buf(fd, SO_RCVBUF, rcvbuf, "setsockopt(SO_RCVBUF)");
   set_buf(fd, SO_SNDBUF, sndbuf, "setsockopt(SO_SNDBUF)");
-  if (bind(fd, (struct sockaddr *)addr, alen) < 0) die("bind");
   if (listen(fd, 4) < 0) die("listen");
   emit("listening", "\"pid\":%d", (int)getpid());
   int c = accept(fd, NULL, NULL);

@@ -23,13 +23,9 @@ int main(int argc, char **argv) {
 
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[1], port, &addr);
-  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
+  int fd = bound_socket(SOCK_STREAM, &addr, alen);
   if (defer && setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) < 0)
     die("setsockopt(TCP_DEFER_ACCEPT)");
-  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) die("bind");
   if (listen(fd, backlog) < 0) die("listen");
   char text[64];
   emit("listening", "\"addr\":\"%s\",\"backlog\":%d,\"deferAccept\":%d",

@@ -52,4 +52,15 @@ static inline int local_port(int fd) {
                                        : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* socket(), SO_REUSEADDR and bind() on addr: a socket ready for its options and listen().
+ * SO_REUSEADDR so a lab's listener never trips over an earlier run's TIME-WAIT. */
+static inline int bound_socket(int type, const struct sockaddr_storage *addr, socklen_t alen) {
+  int fd = socket(addr->ss_family, type, 0);
+  if (fd < 0) die("socket");
+  int one = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
+  if (bind(fd, (const struct sockaddr *)addr, alen) < 0) die("bind");
+  return fd;
+}
+
 #endif

@@ -44,11 +44,7 @@ static _Noreturn void do_recv(int tcp, struct sockaddr_storage *addr, socklen_t 
   /* Blocked from the start so a signal sent right after "listening" is never lost. */
   if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) die("sigprocmask");
 
-  int fd = socket(addr->ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
-  if (bind(fd, (struct sockaddr *)addr, alen) < 0) die("bind");
+  int fd = bound_socket(tcp ? SOCK_STREAM : SOCK_DGRAM, addr, alen);
   if (tcp && listen(fd, 8) < 0) die("listen");
   char text[64], info[768];
   emit("listening", "\"addr\":\"%s\",\"pid\":%d", format_addr(addr, text, sizeof text), (int)getpid());

@@ -31,11 +31,7 @@ static int server(int argc, char **argv) {
   if (argc != 4) usage_error(USAGE, "server: wrong number of arguments");
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
-  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
-  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) die("bind");
+  int fd = bound_socket(SOCK_STREAM, &addr, alen);
   if (listen(fd, 8) < 0) die("listen");
   emit("listening", NULL);
   for (;;) {

@@ -52,11 +52,7 @@ static int serve(int argc, char **argv) {
   size_t resp = (size_t)arg_int(USAGE, "RESP_BYTES", argv[5], 1, MAX_BYTES);
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[2], port, &addr);
-  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
-  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) die("bind");
+  int fd = bound_socket(SOCK_STREAM, &addr, alen);
   if (listen(fd, 8) < 0) die("listen");
   emit("listening", "\"port\":%d", port);
   static char in[MAX_BYTES * 2], out[MAX_BYTES];

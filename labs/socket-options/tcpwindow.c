@@ -28,13 +28,9 @@ static int receiver(int argc, char **argv) {
   sigemptyset(&go);
   sigaddset(&go, SIGUSR1);
   if (sigprocmask(SIG_BLOCK, &go, NULL) < 0) die("sigprocmask");
-  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
+  int fd = bound_socket(SOCK_STREAM, &addr, alen);
   /* On the listener, so the accepted socket has it from its SYN-ACK on. */
   if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) die("setsockopt(SO_RCVBUF)");
-  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) die("bind");
   if (listen(fd, 1) < 0) die("listen");
   emit("listening", NULL);
   int c = accept(fd, NULL, NULL);

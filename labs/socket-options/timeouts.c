@@ -61,13 +61,9 @@ static int server(int argc, char **argv) {
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
   int rcvbuf = (int)arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 30);
-  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt(SO_REUSEADDR)");
+  int fd = bound_socket(SOCK_STREAM, &addr, alen);
   /* Set on the listener so the accepted socket inherits it (and the SYN-ACK's window follows). */
   if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) die("setsockopt(SO_RCVBUF)");
-  if (bind(fd, (struct sockaddr *)&addr, alen) < 0) die("bind");
   if (listen(fd, 1) < 0) die("listen");
   emit("listening", NULL);
   int c = accept(fd, NULL, NULL);

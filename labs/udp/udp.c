@@ -70,7 +70,7 @@ static long wait_icmp(long seen) {
   return n;
 }
 
-static int bound_socket(struct sockaddr_storage *addr, socklen_t alen, long rcvbuf) {
+static int udp_receiver_socket(struct sockaddr_storage *addr, socklen_t alen, long rcvbuf) {
   int fd = socket(addr->ss_family, SOCK_DGRAM, 0);
   if (fd < 0) die("socket");
   if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(int)) < 0)
@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
   socklen_t alen = parse_addr(USAGE, argv[2], port, &addr);
 
   if (strcmp(mode, "recv") == 0 && argc == 6) {
-    int fd = bound_socket(&addr, alen, arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 24));
+    int fd = udp_receiver_socket(&addr, alen, arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 24));
     wait_usr1();
     int i = 0;
     char *save, *spec = strtok_r(argv[5], ",", &save);
@@ -186,7 +186,7 @@ int main(int argc, char **argv) {
     ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     emit("empty", "\"ret\":%zd,\"errno\":\"%s\"", n, n < 0 ? errno_name(errno) : "");
   } else if (strcmp(mode, "count") == 0 && argc == 5) {
-    int fd = bound_socket(&addr, alen, arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 24));
+    int fd = udp_receiver_socket(&addr, alen, arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 24));
     wait_usr1();
     long count = 0, bytes = 0;
     ssize_t n;
