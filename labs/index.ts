@@ -12,14 +12,30 @@ import fragmentation from './fragmentation/index.ts';
 import epoll from './epoll/index.ts';
 import socketOptions from './socket-options/index.ts';
 import udp from './udp/index.ts';
-import zeromq from './zeromq/index.ts';
 import flowControl from './flow-control/index.ts';
 import ports from './ports/index.ts';
 import reachability from './reachability/index.ts';
+import zeromq from './zeromq/index.ts';
 import multicast from './multicast/index.ts';
 import observability from './observability/index.ts';
 
-export const labs: LabDefinition[] = [...handshakes, ...teardown, ...segments, ...mtuMss, ...fragmentation, ...epoll, ...socketOptions, ...udp, ...zeromq, ...flowControl, ...ports, ...reachability, ...multicast, ...observability];
+// The same order as the book's reading order (src/chapters.ts).
+export const labs: LabDefinition[] = [
+  ...handshakes,
+  ...teardown,
+  ...segments,
+  ...mtuMss,
+  ...fragmentation,
+  ...epoll,
+  ...socketOptions,
+  ...udp,
+  ...flowControl,
+  ...ports,
+  ...reachability,
+  ...zeromq,
+  ...multicast,
+  ...observability,
+];
 
 /** The lab with this id (`chapter/lab`), or undefined. */
 export function findLab(id: string): LabDefinition | undefined {
