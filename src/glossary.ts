@@ -38,6 +38,7 @@ export const glossary: GlossaryTerm[] = [
   { id: 'packet', term: 'Packet', definition: 'Loosely, any unit on the wire; in this book, an IP packet: the IP header and what it carries (a [segment](#segment), a UDP [datagram](#datagram) or a [fragment](#fragment)).' },
   { id: 'pcap', term: 'pcap', definition: 'The capture file format of tcpdump and Wireshark. Every recorded run offers its .pcap for download.' },
   { id: 'pmtud', term: 'PMTUD', expands: 'path MTU discovery', definition: 'Sending with [DF](#df) set and lowering the packet size when a router answers “fragmentation needed” (ICMPv6 “packet too big”), so that no fragmentation happens on the path.' },
+  { id: 'window', term: 'Receive window', definition: 'How many more bytes the receiver will accept, advertised in every segment; the sender may not have more unacknowledged data than that. Zero means “stop”.' },
   { id: 'rst', term: 'RST', expands: 'reset', definition: 'The TCP flag that aborts a connection at once. It answers a segment for a port where nothing listens (`ECONNREFUSED`) and is sent by `close()` with unread data or with `SO_LINGER` set to zero (`ECONNRESET` at the peer).' },
   { id: 'rto', term: 'RTO', expands: 'retransmission timeout', definition: 'How long TCP waits for an acknowledgement before it retransmits; derived from the measured [RTT](#rtt), at least 200 ms on Linux, 1 s for a SYN, doubling on each retry.' },
   { id: 'rtt', term: 'RTT', expands: 'round-trip time', definition: 'The time from sending a segment to receiving its acknowledgement. TCP measures it continuously (TCP_INFO’s `rtt`) and derives the [RTO](#rto) from it.' },
@@ -49,7 +50,6 @@ export const glossary: GlossaryTerm[] = [
   { id: 'sysctl', term: 'sysctl', definition: 'A kernel tunable under /proc/sys, e.g. `net.ipv4.tcp_rmem`. Most network sysctls are per namespace; every lab pins the ones its result depends on and records them.' },
   { id: 'time-wait', term: 'TIME-WAIT', definition: 'The state the side that closes first keeps for 60 s on Linux (TCP_TIMEWAIT_LEN), so late segments of the old connection cannot corrupt a new one with the same [four-tuple](#four-tuple).' },
   { id: 'veth', term: 'veth pair', definition: 'Two virtual Ethernet interfaces joined like a cable; the labs put one end in each [network namespace](#network-namespace) to connect their hosts.' },
-  { id: 'window', term: 'Receive window', definition: 'How many more bytes the receiver will accept, advertised in every segment; the sender may not have more unacknowledged data than that. Zero means “stop”.' },
   { id: 'window-scale', term: 'Window scale', definition: 'A SYN option (`wscale`) giving a shift applied to every later window field, so windows can exceed 64 KiB. Linux derives it from the largest possible receive buffer.' },
 ];
 
