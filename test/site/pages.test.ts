@@ -10,6 +10,9 @@ import { chapterPaths, openPage, site, sitePages, useBrowser } from './support/s
 interface PageFacts {
   ids: string[];
   links: string[];
+  /** Paths of the "previous" and "next" links at the foot of the page. */
+  prev?: string;
+  next?: string;
 }
 
 describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.skip})` : ''}`, () => {
@@ -30,6 +33,8 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
       await page.evaluate(() => ({
         ids: [...document.querySelectorAll('[id], a[name]')].map((e) => e.id || e.getAttribute('name')!),
         links: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
+        prev: document.querySelector<HTMLAnchorElement>('a[rel="prev"]')?.pathname,
+        next: document.querySelector<HTMLAnchorElement>('a[rel="next"]')?.pathname,
       })),
     );
     await close();
@@ -37,6 +42,7 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
   });
 
   it('has no broken internal links or anchors', async () => {
+    expect(facts.size).toBe(pages.length);
     const broken: string[] = [];
     const files = new Map<string, number>();
     for (const [from, { links }] of facts) {
@@ -56,6 +62,15 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('links each chapter to the previous and next page in reading order', () => {
+    const order = chapterPaths();
+    for (const [i, path] of order.entries()) {
+      const page = facts.get(path);
+      if (i > 0) expect(page?.prev, `${path}: previous`).toBe(order[i - 1]);
+      if (i + 1 < order.length) expect(page?.next, `${path}: next`).toBe(order[i + 1]);
+    }
   });
 
   it.each(chapterPaths())('shows every lab of %s as a card with a packet ladder, and ends with interview questions', async (path) => {
