@@ -201,6 +201,12 @@ main(process.argv.slice(2)).then(
       console.error(`lab: ${error.message}`);
       if (error.hint) console.error(`hint: ${error.hint}`);
       process.exitCode = error.exitCode;
+    } else if (error && typeof error === 'object' && 'exitCode' in error && 'stderr' in error) {
+      // A setup command run through zx failed: say which way in one line, not a dump.
+      const { exitCode, stderr } = error as { exitCode: number | null; stderr: string };
+      const why = exitCode !== null && exitCode < 0 ? `could not be started (${-exitCode === 13 ? 'EACCES: is the working directory readable?' : `errno ${-exitCode}`})` : `exited ${exitCode}`;
+      console.error(`lab: a setup command ${why}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`);
+      process.exitCode = EXIT.setup;
     } else {
       console.error(error);
       process.exitCode = EXIT.setup;

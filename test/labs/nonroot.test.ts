@@ -26,7 +26,9 @@ describe.skipIf(skipLive || !isRoot)('labs as an unprivileged user', () => {
     spawnSync('setpriv', ['--reuid', NOBODY, '--regid', NOBODY, '--clear-groups', '--',
       'env', '-i', `PATH=${process.env.PATH}`, 'HOME=/nonexistent', `SOCKET_LABS_CACHE=${join(workspace, 'cache')}`,
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      join(workspace, 'node'), join(workspace, 'labs', 'cli.ts'), ...args], { encoding: 'utf8', timeout: 60_000 });
+      join(workspace, 'node'), join(workspace, 'labs', 'cli.ts'), ...args],
+      // The checkout may sit in a directory the uid cannot enter (mktemp -d is 0700): run from the workspace.
+      { encoding: 'utf8', timeout: 60_000, cwd: workspace });
 
   beforeAll(() => {
     workspace = mkdtempSync(join(tmpdir(), 'labs-nonroot-'));
