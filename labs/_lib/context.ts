@@ -16,8 +16,12 @@ import { decodePcap } from './pcap.ts';
 import { buildProbe, LABS_DIR } from './probes.ts';
 import type { HostInfo, LabEvent, Packet } from './types.ts';
 
-/** Short commands: quiet, bounded, and failing loudly (a failed setup command is a setup error). */
-const sh = $({ quiet: true, timeout: '20s' });
+/**
+ * Short commands: quiet, bounded, and failing loudly (a failed setup command is a setup error).
+ * stdin is /dev/null, not a pipe: Debian's bash treats a socket on stdin as a remote login and
+ * sources ~/.bashrc (which may run pyenv, write to $HOME, and cost 100 ms per command).
+ */
+const sh = $({ quiet: true, timeout: '20s', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** A network namespace standing for one machine. */
 export interface Host {
