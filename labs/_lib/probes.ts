@@ -41,8 +41,11 @@ function cacheDir(): string {
     accessSync(inRepo, constants.W_OK);
     return inRepo;
   } catch {
-    // A read-only checkout or another user's tree: fall back to a per-user temp cache.
-    const fallback = join(tmpdir(), `socket-labs-probes-${process.getuid?.() ?? 'u'}`);
+    // A read-only checkout or another user's tree: the user's own cache directory (XDG), and
+    // only without a home a per-user temp directory. Either is a cache, kept on purpose.
+    const home = process.env.HOME && process.env.HOME !== '/nonexistent' ? process.env.HOME : undefined;
+    const base = process.env.XDG_CACHE_HOME ?? (home ? join(home, '.cache') : undefined);
+    const fallback = base ? join(base, 'socket-labs', 'probes') : join(tmpdir(), `socket-labs-probes-${process.getuid?.() ?? 'u'}`);
     mkdirSync(fallback, { recursive: true, mode: 0o700 });
     return fallback;
   }
