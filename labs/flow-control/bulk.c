@@ -129,11 +129,7 @@ static void source(int fd, long total, long probes_wanted) {
 }
 
 static void sink(int fd, long total) {
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  int sig;
-  if (sigwait(&usr1, &sig) != 0) die("sigwait");
+  go_signal_wait();
   emit("go", NULL);
   long got = 0;
   double t0 = now_s();
@@ -171,10 +167,7 @@ static void stall(int fd) {
 
 int main(int argc, char **argv) {
   if (argc < 6) usage_error(USAGE, "wrong number of arguments");
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) die("sigprocmask");
+  go_signal_block();
   signal(SIGPIPE, SIG_IGN);
   const char *mode = argv[1];
   int port = arg_port(USAGE, "PORT", argv[3]);

@@ -14,6 +14,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,42 @@ static inline const char *tcp_state_name(int s) {
                                 "CLOSE-WAIT", "LAST-ACK",   "LISTEN",   "CLOSING",
                                 "NEW-SYN-RECV"};
   return (s >= 0 && s < (int)(sizeof names / sizeof names[0])) ? names[s] : "UNKNOWN";
+}
+
+/*
+ * The lab moves a probe to its next step with SIGUSR1 (Probe.signal() in context.ts). Block it
+ * first, before the probe announces it is ready, so a signal sent right after the announcement
+ * stays pending instead of killing the probe; then go_signal_wait() takes it.
+ */
+static inline void go_signal_block(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) die("sigprocmask");
+}
+
+/* Waits for the lab's SIGUSR1 (blocked earlier by go_signal_block()). */
+static inline void go_signal_wait(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  int sig;
+  if (sigwait(&set, &sig) != 0) die("sigwait");
+}
+
+/* One role of a multi-role probe: `probe ROLE args...` runs roles[i].run(argc, argv). */
+struct probe_role {
+  const char *name;
+  int (*run)(int argc, char **argv);
+};
+
+/* Runs the role named by argv[1], or exits with a usage error listing the roles. */
+static inline int run_role(int argc, char **argv, const char *usage, const struct probe_role *roles, size_t n) {
+  if (argc < 2) usage_error(usage, "missing role");
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(argv[1], roles[i].name) == 0) return roles[i].run(argc, argv);
+  usage_error(usage, "unknown role");
+  return EXIT_USAGE;
 }
 
 #endif

@@ -27,10 +27,7 @@ static unsigned total_retrans(int fd) {
 
 int main(int argc, char **argv) {
   if (argc != 4) usage_error(USAGE, "wrong number of arguments");
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) die("sigprocmask");
+  go_signal_block();
   signal(SIGPIPE, SIG_IGN);
   int writer = strcmp(argv[1], "writer") == 0;
   if (!writer && strcmp(argv[1], "connect") != 0) usage_error(USAGE, "unknown mode");
@@ -50,8 +47,7 @@ int main(int argc, char **argv) {
   emit("connected", "\"sport\":%d,\"elapsedS\":%.6f", local_port(fd), now_s() - t0);
   if (!writer) for (;;) pause();
 
-  int sig;
-  if (sigwait(&usr1, &sig) != 0) die("sigwait");
+  go_signal_wait();
   char data[100];
   memset(data, 'w', sizeof data);
   double tw = now_s();

@@ -38,11 +38,8 @@ static void fill(char *p, size_t n, int seed) {
 
 static _Noreturn void do_recv(int tcp, struct sockaddr_storage *addr, socklen_t alen, long bufsize,
                    int on_signal, long send_back) {
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
   /* Blocked from the start so a signal sent right after "listening" is never lost. */
-  if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) die("sigprocmask");
+  go_signal_block();
 
   int fd = bound_socket(tcp ? SOCK_STREAM : SOCK_DGRAM, addr, alen);
   if (tcp && listen(fd, 8) < 0) die("listen");
@@ -71,8 +68,7 @@ static _Noreturn void do_recv(int tcp, struct sockaddr_storage *addr, socklen_t 
     if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) die("setsockopt(SO_RCVTIMEO)");
   }
   if (on_signal) {
-    int sig;
-    if (sigwait(&usr1, &sig) != 0) die("sigwait");
+    go_signal_wait();
     emit("go", NULL);
   }
 

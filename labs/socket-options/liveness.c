@@ -62,10 +62,7 @@ static int client(int argc, char **argv) {
   } else {
     usage_error(USAGE, "mode must be keepalive IDLE_S INTVL_S CNT or usertimeout MS");
   }
-  sigset_t go;
-  sigemptyset(&go);
-  sigaddset(&go, SIGUSR1);
-  if (sigprocmask(SIG_BLOCK, &go, NULL) < 0) die("sigprocmask");
+  go_signal_block();
 
   int fd[2];
   for (int i = 0; i < 2; i++) {
@@ -76,8 +73,7 @@ static int client(int argc, char **argv) {
   if (ut) setopt(fd[0], IPPROTO_TCP, TCP_USER_TIMEOUT, ut, "setsockopt(TCP_USER_TIMEOUT)");
   emit("connected", "\"pid\":%d,\"sportA\":%d,\"sportB\":%d", (int)getpid(), local_port(fd[0]), local_port(fd[1]));
 
-  int sig;
-  if (sigwait(&go, &sig) != 0) die("sigwait");
+  go_signal_wait();
   double t0 = now_s();
   if (keepalive) {
     setopt(fd[0], IPPROTO_TCP, TCP_KEEPIDLE, idle, "setsockopt(TCP_KEEPIDLE)");
@@ -124,9 +120,9 @@ static int client(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) usage_error(USAGE, "missing role");
-  if (strcmp(argv[1], "server") == 0) return server(argc, argv);
-  if (strcmp(argv[1], "client") == 0) return client(argc, argv);
-  usage_error(USAGE, "role must be server or client");
-  return 64;
+  static const struct probe_role roles[] = {
+      {"server", server},
+      {"client", client},
+  };
+  return run_role(argc, argv, USAGE, roles, sizeof roles / sizeof roles[0]);
 }

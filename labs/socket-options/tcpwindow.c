@@ -24,10 +24,7 @@ static int receiver(int argc, char **argv) {
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
   int rcvbuf = (int)arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 30);
-  sigset_t go;
-  sigemptyset(&go);
-  sigaddset(&go, SIGUSR1);
-  if (sigprocmask(SIG_BLOCK, &go, NULL) < 0) die("sigprocmask");
+  go_signal_block();
   int fd = bound_socket(SOCK_STREAM, &addr, alen);
   /* On the listener, so the accepted socket has it from its SYN-ACK on. */
   if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) die("setsockopt(SO_RCVBUF)");
@@ -36,8 +33,7 @@ static int receiver(int argc, char **argv) {
   int c = accept(fd, NULL, NULL);
   if (c < 0) die("accept");
   emit("accepted", "\"pid\":%d", (int)getpid());
-  int sig;
-  if (sigwait(&go, &sig) != 0) die("sigwait");
+  go_signal_wait();
   static unsigned char buf[65536];
   long got = 0, corrupt = 0;
   for (;;) {
@@ -106,9 +102,9 @@ static int sender(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) usage_error(USAGE, "missing role");
-  if (strcmp(argv[1], "receiver") == 0) return receiver(argc, argv);
-  if (strcmp(argv[1], "sender") == 0) return sender(argc, argv);
-  usage_error(USAGE, "role must be receiver or sender");
-  return 64;
+  static const struct probe_role roles[] = {
+      {"receiver", receiver},
+      {"sender", sender},
+  };
+  return run_role(argc, argv, USAGE, roles, sizeof roles / sizeof roles[0]);
 }

@@ -135,9 +135,9 @@ static int client(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) usage_error(USAGE, "missing role");
-  if (strcmp(argv[1], "server") == 0) return server(argc, argv);
-  if (strcmp(argv[1], "client") == 0) return client(argc, argv);
-  usage_error(USAGE, "role must be server or client");
-  return 64;
+  static const struct probe_role roles[] = {
+      {"server", server},
+      {"client", client},
+  };
+  return run_role(argc, argv, USAGE, roles, sizeof roles / sizeof roles[0]);
 }

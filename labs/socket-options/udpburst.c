@@ -22,10 +22,7 @@ static int receiver(int argc, char **argv) {
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
   int rcvbuf = (int)arg_int(USAGE, "RCVBUF", argv[4], 0, 1 << 30);
-  sigset_t go;
-  sigemptyset(&go);
-  sigaddset(&go, SIGUSR1);
-  if (sigprocmask(SIG_BLOCK, &go, NULL) < 0) die("sigprocmask");
+  go_signal_block();
 
   int fd = socket(addr.ss_family, SOCK_DGRAM, 0);
   if (fd < 0) die("socket");
@@ -38,8 +35,7 @@ static int receiver(int argc, char **argv) {
   if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &actual, &l) < 0) die("getsockopt(SO_RCVBUF)");
   emit("ready", "\"pid\":%d,\"requested\":%d,\"rcvbuf\":%d", (int)getpid(), rcvbuf, actual);
 
-  int sig;
-  if (sigwait(&go, &sig) != 0) die("sigwait");
+  go_signal_wait();
 
   long datagrams = 0, bytes = 0;
   unsigned dropped = 0;
@@ -91,9 +87,9 @@ static int sender(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) usage_error(USAGE, "missing role");
-  if (strcmp(argv[1], "receiver") == 0) return receiver(argc, argv);
-  if (strcmp(argv[1], "sender") == 0) return sender(argc, argv);
-  usage_error(USAGE, "role must be receiver or sender");
-  return 64;
+  static const struct probe_role roles[] = {
+      {"receiver", receiver},
+      {"sender", sender},
+  };
+  return run_role(argc, argv, USAGE, roles, sizeof roles / sizeof roles[0]);
 }

@@ -11,6 +11,8 @@
  */
 #include "teardown.h"
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 static const char *USAGE = "linger server ADDR PORT | linger client ADDR PORT SECONDS";
 
@@ -49,6 +51,21 @@ int main(int argc, char **argv) {
       if (w > 0) { total += w; continue; }
       if (w < 0 && errno == EAGAIN) break;
       die("write");
+    }
+    /* EAGAIN only says the send buffer is full; part of it may still be in flight and be
+     * accepted by the server. Wait until nothing is in flight and bytes remain unsent (the
+     * server's window is shut), topping the buffer up as room frees, so close() really has
+     * unsent data to discard. */
+    for (double deadline = now_s() + 10;;) {
+      int outq = 0, unsent = 0;
+      if (ioctl(fd, SIOCOUTQ, &outq) < 0) die("ioctl(SIOCOUTQ)");
+      if (ioctl(fd, SIOCOUTQNSD, &unsent) < 0) die("ioctl(SIOCOUTQNSD)");
+      ssize_t w = write(fd, buf, sizeof buf);
+      if (w > 0) { total += w; continue; }
+      if (w < 0 && errno != EAGAIN) die("write");
+      if (unsent > 0 && outq == unsent) break;
+      if (now_s() > deadline) { errno = ETIMEDOUT; die("wait for a shut window"); }
+      usleep(1000);
     }
     if (fcntl(fd, F_SETFL, flags) < 0) die("fcntl(~O_NONBLOCK)"); /* close() on a blocking socket */
     struct diag d;

@@ -31,20 +31,13 @@
 
 /* Blocks SIGUSR1 (call first, before any thread starts) so the lab can signal at any time. */
 static inline void steps_init(void) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) die("pthread_sigmask");
+  go_signal_block(); /* before any thread exists, so every thread inherits the mask */
 }
 
 /* Announces the step it waits for, then waits for the lab's SIGUSR1. */
 static inline void wait_step(const char *next) {
   EMIT("waiting", "\"for\":\"SIGUSR1\",\"next\":\"%s\"", next);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGUSR1);
-  int sig;
-  if (sigwait(&set, &sig) != 0) die("sigwait");
+  go_signal_wait();
 }
 
 static inline int listen_on(const char *usage, const char *addr, int port, int reuse) {

@@ -86,11 +86,7 @@ static int udp_receiver_socket(struct sockaddr_storage *addr, socklen_t alen, lo
 }
 
 static void wait_usr1(void) {
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  int sig;
-  if (sigwait(&usr1, &sig) != 0) die("sigwait");
+  go_signal_wait();
   emit("go", NULL);
 }
 
@@ -152,10 +148,7 @@ static void do_icmp(struct sockaddr_storage *addr, socklen_t alen, const char *m
 int main(int argc, char **argv) {
   if (argc < 4) usage_error(USAGE, "wrong number of arguments");
   /* SIGUSR1 is blocked from the start so a signal sent right after "bound" is never lost. */
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0) die("sigprocmask");
+  go_signal_block();
   const char *mode = argv[1];
   int port = arg_port(USAGE, "PORT", argv[3]);
   struct sockaddr_storage addr;
