@@ -4,7 +4,7 @@
  * its own route, and the segments then carry 12 bytes less (timestamps).
  */
 import { defineLab } from '../_lib/define.ts';
-import { tcp } from '../_lib/packets.ts';
+import { handshakeEach, synMss } from './handshake-each.ts';
 
 const PORT = 5201;
 const MTUS = [1500, 9000, 1280] as const;
@@ -32,26 +32,16 @@ export default defineLab({
       servers.push({ server, addr: `198.51.100.${base + 2}`, mtu });
     }
     const capture = await ctx.capture(client);
-    const connected = [];
-    for (const { server, addr } of servers) {
-      const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', addr, PORT, 65536, 'now']);
-      await reader.waitFor('listening');
-      const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', addr, PORT, 1]);
-      connected.push(await writer.waitFor('connected'));
-      await writer.waitFor('acked');
-    }
+    const connected = await handshakeEach(ctx, client, servers, PORT);
     const packets = await capture.stop();
-    const segs = tcp(packets);
-    const synOf = (addr: string, synAck: boolean) =>
-      segs.find((p) => p.tcp.syn && p.tcp.ack === synAck && (synAck ? p.ip.src : p.ip.dst) === addr)?.tcp.options.mss;
     return {
       hosts: ctx.hostInfo(),
       packets,
       events: ctx.events,
       facts: {
         mtus: [...MTUS],
-        synMss: servers.map((s) => synOf(s.addr, false)),
-        synAckMss: servers.map((s) => synOf(s.addr, true)),
+        synMss: servers.map((s) => synMss(packets, s.addr, false)),
+        synAckMss: servers.map((s) => synMss(packets, s.addr, true)),
         sndMss: connected.map((e) => e.sndMss),
         advmss: connected.map((e) => e.advmss),
         pmtu: connected.map((e) => e.pmtu),

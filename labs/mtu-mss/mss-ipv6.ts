@@ -4,6 +4,7 @@
  */
 import { defineLab } from '../_lib/define.ts';
 import { tcp } from '../_lib/packets.ts';
+import { handshakeEach, synMss } from './handshake-each.ts';
 
 const PORT = 5202;
 const MTUS = [1500, 1280] as const;
@@ -30,14 +31,7 @@ export default defineLab({
       servers.push({ server, addr: `2001:db8:${i + 1}::2` });
     }
     const capture = await ctx.capture(client);
-    const connected = [];
-    for (const { server, addr } of servers) {
-      const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', addr, PORT, 65536, 'now']);
-      await reader.waitFor('listening');
-      const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', addr, PORT, 1]);
-      connected.push(await writer.waitFor('connected'));
-      await writer.waitFor('acked');
-    }
+    const connected = await handshakeEach(ctx, client, servers, PORT);
     const packets = await capture.stop();
     // IPv6 requires every link to carry 1280 bytes (RFC 8200 §5): below that, Linux takes IPv6
     // off the interface altogether.
@@ -49,16 +43,14 @@ export default defineLab({
     await client.run(['ip', 'link', 'set', 'dev', 'mtu1280', 'mtu', '1200']);
     const addrsAt1200 = await v6Addrs();
     const segs = tcp(packets);
-    const synOf = (addr: string, synAck: boolean) =>
-      segs.find((p) => p.tcp.syn && p.tcp.ack === synAck && (synAck ? p.ip.src : p.ip.dst) === addr)?.tcp.options.mss;
     return {
       hosts: ctx.hostInfo(),
       packets,
       events: ctx.events,
       facts: {
         mtus: [...MTUS],
-        synMss: servers.map((s) => synOf(s.addr, false)),
-        synAckMss: servers.map((s) => synOf(s.addr, true)),
+        synMss: servers.map((s) => synMss(packets, s.addr, false)),
+        synAckMss: servers.map((s) => synMss(packets, s.addr, true)),
         sndMss: connected.map((e) => e.sndMss),
         pmtu: connected.map((e) => e.pmtu),
         ipv6AddrsAt1280: addrsAt1280,
