@@ -5,7 +5,7 @@
  * sandbox, probe start-up, capture) minus the inherent wait. Target: under 1 s per lab.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson } from './_lib/subprocess.ts';
+import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson, slowestFirst } from './_lib/subprocess.ts';
 import { labs } from './index.ts';
 
 const { values, positionals } = parseArgs({
@@ -46,7 +46,7 @@ for (const lab of selected) {
 const suite: number[] = [];
 for (let i = 0; i < runs; i++) {
   const started = performance.now();
-  await runEach(selected.map((l) => l.id), DEFAULT_CONCURRENCY, (id) => runLabsJson([id]));
+  await runEach(slowestFirst(selected.map((l) => l.id)), DEFAULT_CONCURRENCY, (id) => runLabsJson([id]));
   suite.push((performance.now() - started) / 1000);
 }
 console.log(`\nsequential sum of medians: ${totalSequential.toFixed(1)} s`);

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { evaluate } from './_lib/claims.ts';
-import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson } from './_lib/subprocess.ts';
+import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson, slowestFirst } from './_lib/subprocess.ts';
 import { labs } from './index.ts';
 
 const { values, positionals } = parseArgs({
@@ -61,7 +61,7 @@ console.error(`stress: ${runs} runs of ${selected.length} labs, ${concurrency} a
 for (let i = 1; i <= runs; i++) {
   const started = performance.now();
   let failedThisRun = 0;
-  await runEach(selected.map((l) => l.id), concurrency, async (id) => {
+  await runEach(slowestFirst(selected.map((l) => l.id)), concurrency, async (id) => {
     const lab = selected.find((l) => l.id === id)!;
     try {
       const { runs: [run] } = await runLabsJson([id]);

@@ -7,9 +7,9 @@
  * names can be short fixed words ("client", "server") without colliding with anything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import { BASELINE_SYSCTLS } from './baseline.ts';
 import { EXIT, LabError } from './errors.ts';
 import { decodePcap } from './pcap.ts';
@@ -22,6 +22,13 @@ import type { HostInfo, LabEvent, Packet } from './types.ts';
  * sources ~/.bashrc (which may run pyenv, write to $HOME, and cost 100 ms per command).
  */
 const sh = $({ quiet: true, timeout: '20s', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/**
+ * Run by `sh -c` inside a host, with "key=value" arguments: sets them all, then reads every key
+ * back in one `sysctl` (keys never hold blanks or glob characters; values, passed as arguments,
+ * never reach the script's text).
+ */
+const SET_THEN_READ_SYSCTLS = 'sysctl -q -w "$@"; keys=; for kv; do keys="$keys ${kv%%=*}"; done; exec sysctl $keys';
 
 /** A network namespace standing for one machine. */
 export interface Host {
@@ -89,6 +96,8 @@ export class LabContext {
   private readonly t0 = monotonicNow();
   private readonly undo: Array<() => Promise<void> | void> = [];
   private readonly workDir: string;
+  private links = 0;
+  private batches = 0;
 
   constructor() {
     // /run is the sandbox's private tmpfs: files here vanish with the run, even after SIGKILL.
@@ -117,21 +126,15 @@ export class LabContext {
     this.undo.push(() => sh`ip netns del ${name}`.nothrow().then(() => {}));
     const addrs: string[] = [];
     const run = async (argv: string[]) => (await sh`ip netns exec ${name} ${argv}`).stdout;
-    const readSysctls = async (keys: string[]) => {
-      // `sysctl k1 k2` prints "k = v" lines and skips keys it cannot read (an older kernel).
-      const out = await sh`ip netns exec ${name} sysctl ${keys}`.nothrow();
-      const values = new Map<string, string>();
-      for (const line of out.stdout.split('\n')) {
-        const m = /^(\S+) = (.*)$/.exec(line);
-        if (m) values.set(m[1], m[2].trim().replace(/\s+/g, ' '));
-      }
-      return values;
-    };
-    /** Sets several sysctls with one command, reads them back with one more, records them. */
+    const readSysctls = async (keys: string[]) => parseSysctlLines((await sh`ip netns exec ${name} sysctl ${keys}`.nothrow()).stdout);
+    /**
+     * Sets several sysctls and reads them back, in one command (one `ip netns exec`, which costs
+     * a mount), and records what the kernel reports, not what was asked for.
+     */
     const setSysctls = async (wanted: Record<string, string>) => {
       const keys = Object.keys(wanted);
-      const set = await sh`ip netns exec ${name} sysctl -q -w ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
-      const actual = await readSysctls(keys);
+      const out = await sh`ip netns exec ${name} sh -c ${SET_THEN_READ_SYSCTLS} sh ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
+      const actual = parseSysctlLines(out.stdout);
       for (const key of keys) {
         const value = actual.get(key) ?? '(absent)';
         this.sysctls[`${name}:${key}`] = value;
@@ -139,7 +142,7 @@ export class LabContext {
           this.unpinned.add(key);
           // Recorded, not fatal: a user namespace may not choose a congestion control, an older
           // kernel lacks a newer knob. The run's sysctls show what really applied.
-          const error = set.stderr.split('\n').find((l) => l.includes(key))?.trim() ?? '';
+          const error = out.stderr.split('\n').find((l) => l.includes(key))?.trim() ?? '';
           this.note(name, 'sysctl-not-pinned', { key, wanted: wanted[key], actual: value, error });
         }
       }
@@ -154,7 +157,7 @@ export class LabContext {
         return this.sysctls[`${name}:${key}`];
       },
     };
-    await run(['ip', 'link', 'set', 'lo', 'up']);
+    await sh`ip -n ${name} link set lo up`;
     const ipv6Off = opts.ipv6 ? '0' : '1';
     const pinned = {
       ...BASELINE_SYSCTLS,
@@ -167,25 +170,42 @@ export class LabContext {
     return host;
   }
 
-  /** Joins two hosts with a veth pair, addresses and MTU; both ends up. */
+  /**
+   * Joins two hosts with a veth pair, addresses and MTU; both ends up. Two `ip -batch` commands,
+   * one per side, instead of a dozen: the MACs are chosen here (locally administered, numbered by
+   * link), so the permanent neighbour entries need no lookup.
+   */
   async link(a: Host, b: Host, opts: LinkOptions): Promise<{ ifA: string; ifB: string }> {
     const ifA = opts.ifA ?? `veth-${b.name}`.slice(0, 15);
     const ifB = opts.ifB ?? `veth-${a.name}`.slice(0, 15);
-    await sh`ip -n ${a.name} link add ${ifA} type veth peer name ${ifB} netns ${b.name}`;
-    for (const [host, ifname, cidr] of [[a, ifA, opts.a], [b, ifB, opts.b]] as const) {
-      if (opts.mtu) await sh`ip -n ${host.name} link set ${ifname} mtu ${opts.mtu}`;
-      // nodad: IPv6 addresses are usable at once instead of after duplicate detection.
-      await sh`ip -n ${host.name} addr add ${cidr} dev ${ifname} ${cidr.includes(':') ? ['nodad'] : []}`;
-      await sh`ip -n ${host.name} link set ${ifname} up`;
-      host.addrs.push(cidr.split('/')[0]);
-    }
+    const n = ++this.links;
+    const macA = linkMac(n, 0xa);
+    const macB = linkMac(n, 0xb);
+    const mtu = opts.mtu ? `mtu ${opts.mtu}` : '';
     // Permanent neighbour entries: no ARP or neighbour discovery on the wire, so a capture
     // holds only the packets the lab is about, and the first SYN is not delayed by a lookup.
-    const macA = await macOf(a, ifA);
-    const macB = await macOf(b, ifB);
-    await sh`ip -n ${a.name} neigh replace ${opts.b.split('/')[0]} lladdr ${macB} dev ${ifA} nud permanent`;
-    await sh`ip -n ${b.name} neigh replace ${opts.a.split('/')[0]} lladdr ${macA} dev ${ifB} nud permanent`;
+    // nodad: IPv6 addresses are usable at once instead of after duplicate detection.
+    const side = (ifname: string, cidr: string, peer: string, peerMac: string) => [
+      `addr add ${cidr} dev ${ifname}${cidr.includes(':') ? ' nodad' : ''}`,
+      `link set ${ifname} up`,
+      `neigh replace ${peer.split('/')[0]} lladdr ${peerMac} dev ${ifname} nud permanent`,
+    ];
+    await this.ipBatch(a, [
+      `link add ${ifA} address ${macA} ${mtu} type veth peer name ${ifB} address ${macB} ${mtu} netns ${b.name}`,
+      ...side(ifA, opts.a, opts.b, macB),
+    ]);
+    await this.ipBatch(b, side(ifB, opts.b, opts.a, macA));
+    a.addrs.push(opts.a.split('/')[0]);
+    b.addrs.push(opts.b.split('/')[0]);
     return { ifA, ifB };
+  }
+
+  /** Runs `ip` commands in one host with one process (`ip -n host -batch file`). */
+  private async ipBatch(host: Host, commands: string[]): Promise<void> {
+    // ip splits batch lines on blanks: every word here is a name, address or number of ours.
+    const file = join(this.workDir, `batch-${++this.batches}`);
+    writeFileSync(file, `${commands.join('\n')}\n`);
+    await sh`ip -n ${host.name} -batch ${file}`;
   }
 
   /** Starts a C probe (`handshakes/client.c`) inside a host. Arguments are passed as argv, never through a shell. */
@@ -356,9 +376,19 @@ class RunningProbe implements Probe {
   }
 }
 
-async function macOf(host: Host, ifname: string): Promise<string> {
-  const [link] = JSON.parse((await sh`ip -j -n ${host.name} link show dev ${ifname}`).stdout) as Array<{ address: string }>;
-  return link.address;
+/** A locally administered unicast MAC for end `end` (0xa or 0xb) of link `n`. */
+function linkMac(n: number, end: number): string {
+  return ['02', '00', '5e', '00', n.toString(16).padStart(2, '0'), end.toString(16).padStart(2, '0')].join(':');
+}
+
+/** `sysctl` prints "key = value" lines and skips keys it cannot read (an older kernel). */
+function parseSysctlLines(stdout: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(\S+) = (.*)$/.exec(line);
+    if (m) values.set(m[1], m[2].trim().replace(/\s+/g, ' '));
+  }
+  return values;
 }
 
 function round6(x: number): number {

@@ -5,10 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir } from './cache.ts';
 import { EXIT, LabError } from './errors.ts';
 
 /** The `labs/` folder; probe names are relative to it (`handshakes/client.c`). */
@@ -24,35 +24,27 @@ const CFLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-pthread'];
 
 /** The compiler to use: $CC, else cc, else gcc; undefined when none is installed. */
 export function findCompiler(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env === process.env && ownCompiler.found) return ownCompiler.cc;
   const candidates = [env.CC, 'cc', 'gcc', 'clang'].filter((c): c is string => Boolean(c));
-  return candidates.find((cc) => spawnSync(cc, ['--version'], { stdio: 'ignore' }).status === 0);
+  const cc = candidates.find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+  if (env === process.env) Object.assign(ownCompiler, { found: true, cc });
+  return cc;
 }
-
-function cacheDir(): string {
-  // An explicit cache (tests running labs as another user point it at a temp dir they remove).
-  const explicit = process.env.SOCKET_LABS_CACHE;
-  if (explicit) {
-    mkdirSync(explicit, { recursive: true, mode: 0o700 });
-    return explicit;
-  }
-  const inRepo = join(LABS_DIR, '..', 'node_modules', '.cache', 'socket-labs', 'probes');
-  try {
-    mkdirSync(inRepo, { recursive: true });
-    accessSync(inRepo, constants.W_OK);
-    return inRepo;
-  } catch {
-    // A read-only checkout or another user's tree: the user's own cache directory (XDG), and
-    // only without a home a per-user temp directory. Either is a cache, kept on purpose.
-    const home = process.env.HOME && process.env.HOME !== '/nonexistent' ? process.env.HOME : undefined;
-    const base = process.env.XDG_CACHE_HOME ?? (home ? join(home, '.cache') : undefined);
-    const fallback = base ? join(base, 'socket-labs', 'probes') : join(tmpdir(), `socket-labs-probes-${process.getuid?.() ?? 'u'}`);
-    mkdirSync(fallback, { recursive: true, mode: 0o700 });
-    return fallback;
-  }
-}
+// This process's answers, so that starting a probe costs no `cc --version` and no hashing
+// (sources do not change during a run; a new run hashes them again).
+const ownCompiler: { found: boolean; cc?: string } = { found: false };
+const built = new Map<string, string>();
 
 /** Compiles `labs/<name>` (a .c file) if needed and returns the binary's path. */
 export function buildProbe(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const known = env === process.env ? built.get(name) : undefined;
+  if (known) return known;
+  const binary = compileIfNeeded(name, env);
+  if (env === process.env) built.set(name, binary);
+  return binary;
+}
+
+function compileIfNeeded(name: string, env: NodeJS.ProcessEnv): string {
   const source = join(LABS_DIR, name);
   if (!existsSync(source)) throw new LabError(EXIT.setup, `Probe source ${name} does not exist.`);
   const cc = findCompiler(env);
@@ -65,7 +57,7 @@ export function buildProbe(name: string, env: NodeJS.ProcessEnv = process.env): 
   const hash = createHash('sha256').update(readFileSync(source)).update(JSON.stringify([cc, CFLAGS]));
   for (const header of headersFor(source)) hash.update(header).update(readFileSync(header));
   const key = hash.digest('hex').slice(0, 16);
-  const binary = join(cacheDir(), `${basename(name, '.c')}-${key}`);
+  const binary = join(cacheDir('probes'), `${basename(name, '.c')}-${key}`);
   if (existsSync(binary)) return binary;
   // Not the pid: inside every sandbox it is 1, and two labs may build the same probe at once.
   const partial = `${binary}.${randomUUID()}.tmp`;

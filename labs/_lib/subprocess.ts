@@ -3,7 +3,8 @@
  * the benchmark. Each call is its own sandbox, so calls can run concurrently.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { LABS_DIR } from './probes.ts';
 import type { LabRun } from './types.ts';
 
@@ -60,6 +61,24 @@ export async function runEach<T>(ids: string[], concurrency: number, run: (id: s
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
   return results;
+}
+
+/**
+ * The same ids, the slowest first by their recorded wall time (unrecorded ones first of all):
+ * with several at a time, starting the long waits early keeps the suite as short as its
+ * slowest lab instead of ending with one long lab running alone.
+ */
+export function slowestFirst(ids: string[]): string[] {
+  const recordedMs = (id: string) => {
+    const [chapter, name] = id.split('/');
+    try {
+      return (JSON.parse(readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8')) as LabRun).wallMs;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  };
+  const ms = new Map(ids.map((id) => [id, recordedMs(id)]));
+  return [...ids].sort((a, b) => ms.get(b)! - ms.get(a)!);
 }
 
 /** Labs mostly wait on protocol timers, not the CPU: this many run at once by default. */

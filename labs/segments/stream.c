@@ -62,9 +62,10 @@ static _Noreturn void do_recv(int tcp, struct sockaddr_storage *addr, socklen_t 
     }
   }
   if (on_signal && !tcp) {
-    /* UDP: block up to 500 ms per read instead of MSG_DONTWAIT, in case a datagram is still on
-       its way through the receive softirq; each read still returns at most one datagram. */
-    struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
+    /* UDP: block up to 100 ms per read instead of MSG_DONTWAIT, in case a datagram is still on
+       its way through the receive softirq (on a veth that normally finishes before the sender's
+       sendto() returns); each read still returns at most one datagram. */
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 100000};
     if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) die("setsockopt(SO_RCVTIMEO)");
   }
   if (on_signal) {

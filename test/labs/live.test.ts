@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { labs as allLabs } from '../../labs/index.ts';
 import type { LabRun } from '../../labs/_lib/types.ts';
 import { assertClaim } from '../support/claims.ts';
-import { DEFAULT_CONCURRENCY, runEach } from '../../labs/_lib/subprocess.ts';
+import { DEFAULT_CONCURRENCY, runEach, slowestFirst } from '../../labs/_lib/subprocess.ts';
 import { runLive } from '../support/cli.ts';
 import { availability, skipLive } from '../support/gate.ts';
 import { hostState } from '../support/host-state.ts';
@@ -18,7 +18,7 @@ const only = process.env.LABS?.split(',').filter(Boolean);
 const labs = only ? allLabs.filter((lab) => only.some((prefix) => lab.id.startsWith(prefix))) : allLabs;
 
 async function runAll(): Promise<Map<string, LabRun>> {
-  const ids = labs.map((lab) => lab.id);
+  const ids = slowestFirst(labs.map((lab) => lab.id));
   const runs = await runEach(ids, DEFAULT_CONCURRENCY, async (id) => (await runLive([id]))[0]);
   return new Map(ids.map((id, i) => [id, runs[i]]));
 }
