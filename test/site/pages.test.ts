@@ -5,7 +5,7 @@
  * every recorded capture downloads as a pcap file.
  */
 import { describe, expect, it } from 'vitest';
-import { chapterPaths, openPage, site, sitePages, useBrowser } from './support/site.ts';
+import { chapterPaths, site, sitePages, useBrowser, useTab } from './support/site.ts';
 
 interface PageFacts {
   ids: string[];
@@ -13,10 +13,14 @@ interface PageFacts {
   /** Paths of the "previous" and "next" links at the foot of the page. */
   prev?: string;
   next?: string;
+  /** Chapter pages: their lab cards and how many interview questions end them. */
+  cards: Array<{ lab: string | null; ladder: boolean; pcap?: string }>;
+  questions: number;
 }
 
 describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.skip})` : ''}`, () => {
   const browser = useBrowser();
+  const visit = useTab(browser);
   const pages = sitePages();
   const facts = new Map<string, PageFacts>();
 
@@ -27,7 +31,7 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
   });
 
   it.each(pages)('loads %s without console errors or failed requests', async (path) => {
-    const { page, problems, close } = await openPage(browser(), path);
+    const { page, problems } = await visit(path);
     facts.set(
       path,
       await page.evaluate(() => ({
@@ -35,9 +39,14 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
         links: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
         prev: document.querySelector<HTMLAnchorElement>('a[rel="prev"]')?.pathname,
         next: document.querySelector<HTMLAnchorElement>('a[rel="next"]')?.pathname,
+        cards: [...document.querySelectorAll('article.lab-card')].map((el) => ({
+          lab: el.getAttribute('data-lab'),
+          ladder: !!el.querySelector('figure.ladder svg[role="img"], figure.ladder .ladder-empty'),
+          pcap: el.querySelector<HTMLAnchorElement>('a[download]')?.href,
+        })),
+        questions: document.querySelectorAll('.sl-heading-wrapper:has(#interview-questions) ~ .questions details.question').length,
       })),
     );
-    await close();
     expect(problems).toEqual([]);
   });
 
@@ -73,17 +82,9 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
     }
   });
 
-  it.each(chapterPaths())('shows every lab of %s as a card with a packet ladder, and ends with interview questions', async (path) => {
-    const { page, close } = await openPage(browser(), path);
-    const cards = await page.locator('article.lab-card').evaluateAll((els) =>
-      els.map((el) => ({
-        lab: el.getAttribute('data-lab'),
-        ladder: !!el.querySelector('figure.ladder svg[role="img"], figure.ladder .ladder-empty'),
-        pcap: el.querySelector<HTMLAnchorElement>('a[download]')?.href,
-      })),
-    );
-    const questions = await page.locator('.sl-heading-wrapper:has(#interview-questions) ~ .questions details.question').count();
-    await close();
+  // From the visit above: every page was loaded once, chapters included.
+  it.each(chapterPaths())('shows every lab of %s as a card with a packet ladder, and ends with interview questions', (path) => {
+    const { cards, questions } = facts.get(path)!;
     expect(cards.length).toBeGreaterThan(0);
     for (const card of cards) expect(card, `lab card ${card.lab}`).toMatchObject({ ladder: true, pcap: expect.stringMatching(/\.pcap$/) });
     expect(questions, `${path} should end with interview questions (frontmatter \`questions\`)`).toBeGreaterThan(0);

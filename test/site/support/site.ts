@@ -3,7 +3,7 @@
  * browser per test file, and a page that records console errors and failed requests.
  */
 import { readdirSync } from 'node:fs';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { chapters } from '../../../src/chapters.ts';
 import { launchChromium } from './chromium.ts';
@@ -49,19 +49,50 @@ export interface CheckedPage {
   close: () => Promise<void>;
 }
 
+/**
+ * One page for the calling test file, reused by its tests one after another, for tests that only
+ * read what a page shows: a fresh context and page cost chromium about 0.3 s, as much as loading
+ * a chapter. Each visit first leaves the previous page for about:blank, so requests it aborts
+ * are not blamed on the next one, then collects problems afresh.
+ */
+export function useTab(browser: () => Browser): (path: string, colorScheme?: 'light' | 'dark') => Promise<Omit<CheckedPage, 'close'>> {
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+  let problems: string[] = [];
+  afterAll(async () => {
+    await context?.close();
+  });
+  return async (path, colorScheme = 'light') => {
+    if (!page) {
+      context = await browser().newContext();
+      page = await context.newPage();
+      watch(page, (problem) => problems.push(problem));
+    }
+    await page.goto('about:blank');
+    problems = [];
+    await page.emulateMedia({ colorScheme });
+    await page.goto(site.url + path, { waitUntil: 'load' });
+    return { page, problems };
+  };
+}
+
+function watch(page: Page, report: (problem: string) => void): void {
+  page.on('console', (m) => {
+    if (m.type() === 'error') report(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => report(`uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => report(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('response', (r) => {
+    if (r.url().startsWith(site.url) && r.status() >= 400) report(`HTTP ${r.status()}: ${r.url()}`);
+  });
+}
+
 /** Opens `path` of the served site in a fresh context and waits for its load event (module scripts have run by then). */
 export async function openPage(browser: Browser, path: string, options: BrowserContextOptions = {}): Promise<CheckedPage> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on('response', (r) => {
-    if (r.url().startsWith(site.url) && r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
+  watch(page, (problem) => problems.push(problem));
   await page.goto(site.url + path, { waitUntil: 'load' });
   return { page, problems, close: () => context.close() };
 }
