@@ -33,6 +33,7 @@ export default defineLab({
     await srv.waitFor('accepted');
     const filled = await cli.waitFor('filled');
     await nextStep(cli);
+    const closing = await cli.waitFor('closing');
     const closed = await cli.waitFor('closed', (LINGER_S + 10) * 1000);
     const clientSs = await tcpSockets(client);
     await nextStep(srv);
@@ -44,9 +45,8 @@ export default defineLab({
     const fin = fromClient.find((p) => p.tcp.fin);
     const lastDataEnd = Math.max(...fromClient.filter((p) => p.tcp.payloadLength > 0).map((p) => p.tcp.relSeq + p.tcp.payloadLength));
     const row = clientSs.find((s) => s.peer.endsWith(`:${PORT}`));
-    // States the watcher saw between the start of close() and its return, timer changes merged.
-    const closeStarted = closed.t - Number(closed.blockedS);
-    const whileBlocked = [...new Set(cli.events.filter((e) => e.event === 'state' && e.t >= closeStarted && e.t <= closed.t).map((e) => e.state))];
+    // States the watcher saw between the call to close() and its return, timer changes merged.
+    const whileBlocked = [...new Set(cli.events.filter((e) => e.event === 'state' && e.t >= closing.t && e.t <= closed.t).map((e) => e.state))];
     return {
       hosts: ctx.hostInfo(),
       packets,

@@ -6,7 +6,7 @@
  * blocking close() and reports how long it blocked. SECONDS 0 is the abortive close; a watcher reports the states.
  *
  * usage: linger server ADDR PORT | linger client ADDR PORT SECONDS
- * events: listening; accepted; state {...}; filled {bytes}; waiting; closed {ret, errno, blockedS};
+ * events: listening; accepted; state {...}; filled {bytes}; waiting; closing; closed {ret, errno, blockedS};
  *         waiting; read {bytes, ret, errno}; done
  */
 #include "teardown.h"
@@ -73,6 +73,9 @@ int main(int argc, char **argv) {
     unsigned queued = diag_lookup(&t, &d) ? d.send_q : 0;
     EMIT("filled", "\"bytes\":%ld,\"sendQ\":%u", total, queued);
     wait_step("close"); /* the lab lets us close once the server holds the connection */
+    /* Stamped just before the call: the watcher may see FIN-WAIT-1 within microseconds of it,
+     * sooner than "closed" minus blockedS would place the start once the emit is delayed. */
+    EMIT("closing", NULL);
     double t0 = now_s();
     int r = close(fd);
     int e = errno;
