@@ -2,10 +2,13 @@
  * `npm run labs:stress -- [--runs 20] [--load] [lab|chapter ...]`: runs the lab suite again and
  * again, the way `npm test` does (each lab in its own sandbox, several at once), and reports per
  * lab and per claim how often it failed. `--load` keeps both cores busy with spinning processes
- * for the whole run. Target: zero failures in 20 runs, with and without load.
+ * for the whole run. Target: zero failures in 20 runs, with and without load. A run in which a
+ * claim failed is kept whole in test-results/stress/ for diagnosis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluate } from './_lib/claims.ts';
 import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson, slowestFirst } from './_lib/subprocess.ts';
@@ -57,6 +60,8 @@ const fail = (lab: string, what: string) => {
   failures.set(lab, byClaim);
 };
 const suiteTimes: number[] = [];
+/** Failing runs are written here (git-ignored), one JSON file each. */
+const KEPT = 'test-results/stress';
 console.error(`stress: ${runs} runs of ${selected.length} labs, ${concurrency} at a time${values.load ? `, ${spinners.length} cores kept busy` : ''}`);
 for (let i = 1; i <= runs; i++) {
   const started = performance.now();
@@ -65,11 +70,17 @@ for (let i = 1; i <= runs; i++) {
     const lab = selected.find((l) => l.id === id)!;
     try {
       const { runs: [run] } = await runLabsJson([id]);
-      for (const result of evaluate(lab.claims, run)) {
-        if (!result.holds) {
-          fail(id, `${result.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(0, 160));
-          failedThisRun++;
-        }
+      const failed = evaluate(lab.claims, run).filter((result) => !result.holds);
+      for (const result of failed) {
+        fail(id, `${result.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(0, 160));
+        failedThisRun++;
+      }
+      // Keep the whole run of a failure: its timeline and packets say why, the table cannot.
+      if (failed.length) {
+        mkdirSync(KEPT, { recursive: true });
+        const file = join(KEPT, `${id.replace('/', '--')}-run${i}.json`);
+        writeFileSync(file, `${JSON.stringify(run, null, 1)}\n`);
+        console.error(`  ${id}: ${failed.map((r) => r.id).join(', ')} failed; run kept in ${file}`);
       }
     } catch (error) {
       fail(id, `(run failed: ${(error as Error).message.split('\n').slice(-1)[0]})`.slice(0, 160));
