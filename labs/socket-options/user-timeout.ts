@@ -39,7 +39,9 @@ export default defineLab({
       hosts: ctx.hostInfo(),
       packets: s.packets,
       events: ctx.events,
-      inherentWaitS: USER_TIMEOUT_MS / 1000,
+      // The kernel gives up at the first timer run after TCP_USER_TIMEOUT has passed (here the
+      // retransmission timer), so the wait is its observed detection time, not the option value.
+      inherentWaitS: detectMs / 1000,
       facts: {
         userTimeoutMs: USER_TIMEOUT_MS,
         tcpRetries2: Number(await s.client.readSysctl('net.ipv4.tcp_retries2')),
