@@ -32,7 +32,7 @@ static void connect_all(int row, int port, int n) {
 static void burst(int row, const char *mode, int port, int n, int timeout) {
   int nonblocking = strcmp(mode, "blocking") != 0;
   int et = strcmp(mode, "et-one") == 0;
-  int lfd = listen_on(port, MAX_CLIENTS, 0);
+  int lfd = listen_loopback(port, MAX_CLIENTS, 0);
   if (nonblocking) set_nonblock(lfd, 1);
   struct timeval tv = {.tv_sec = timeout / 1000, .tv_usec = (timeout % 1000) * 1000};
   if (!nonblocking && setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)

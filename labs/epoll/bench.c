@@ -171,7 +171,7 @@ int main(int argc, char **argv) {
   }
 
   double t0 = now_s();
-  int lfd = listen_on(0, 4096, 0);
+  int lfd = listen_loopback(0, 4096, 0);
   struct sockaddr_in a;
   socklen_t al = sizeof a;
   if (getsockname(lfd, (struct sockaddr *)&a, &al) < 0) die("getsockname");

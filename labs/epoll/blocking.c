@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
   int port = arg_port(USAGE, "PORT", argv[1]);
   int timeout = (int)arg_int(USAGE, "TIMEOUT_MS", argv[2], 1, 10000);
   int sig_ms = (int)arg_int(USAGE, "SIGNAL_MS", argv[3], 1, 10000);
-  int lfd = listen_on(port, 8, 0);
+  int lfd = listen_loopback(port, 8, 0);
   char extra[160];
 
   emit("constants", "\"EAGAIN\":%d,\"EWOULDBLOCK\":%d,\"FD_SETSIZE\":%d", EAGAIN, EWOULDBLOCK, FD_SETSIZE);

@@ -46,7 +46,7 @@ static inline int has_nonblock(int fd) {
 }
 
 /* A listening socket on 127.0.0.1:port. */
-static inline int listen_on(int port, int backlog, int reuseport) {
+static inline int listen_loopback(int port, int backlog, int reuseport) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) die("socket");
   int one = 1;

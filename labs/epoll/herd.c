@@ -116,7 +116,7 @@ static void run(const char *variant, int port, int workers, int conns) {
   int reuseport = strcmp(variant, "reuseport") == 0;
   int lfds[MAX_WORKERS];
   for (int i = 0; i < (reuseport ? workers : 1); i++) {
-    lfds[i] = listen_on(port, 64, reuseport);
+    lfds[i] = listen_loopback(port, 64, reuseport);
     if (strcmp(variant, "accept") != 0) set_nonblock(lfds[i], 1);
   }
   pid_t pids[MAX_WORKERS];

@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     close(p[0]);
     close(p[1]);
   }
-  int lfd = listen_on(port, 8, 0);
+  int lfd = listen_loopback(port, 8, 0);
   for (int m = 0; m < 2; m++) {
     int client;
     int s = accept_pair(lfd, port, &client);

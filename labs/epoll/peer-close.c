@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
   if (argc != 3) usage_error(USAGE, "wrong number of arguments");
   int port = arg_port(USAGE, "PORT", argv[1]);
   int timeout = (int)arg_int(USAGE, "TIMEOUT_MS", argv[2], 1, 10000);
-  int lfd = listen_on(port, 8, 0);
+  int lfd = listen_loopback(port, 8, 0);
   const char *names[] = {"data", "fin", "data-then-fin", "rst"};
   for (int i = 0; i < 4; i++) scenario(names[i], lfd, port, timeout);
 

@@ -15,13 +15,6 @@
 static const char *USAGE = "udp-send ADDR PORT STEP... (STEP = dont|want|do:SIZE or wait-pmtu)";
 static char buf[65536];
 
-static int ip_mtu(int fd) {
-  int mtu = 0;
-  socklen_t sl = sizeof mtu;
-  if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &sl) < 0) die("getsockopt(IP_MTU)");
-  return mtu;
-}
-
 int main(int argc, char **argv) {
   if (argc < 4) usage_error(USAGE, "wrong number of arguments");
   int port = arg_port(USAGE, "PORT", argv[2]);

@@ -24,13 +24,6 @@
 static const char *USAGE = "udp-pmtu ADDR PORT";
 static char buf[4096];
 
-static int ip_mtu(int fd) {
-  int mtu = 0;
-  socklen_t sl = sizeof mtu;
-  if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &sl) < 0) die("getsockopt(IP_MTU)");
-  return mtu;
-}
-
 static void try_send(int fd, const char *step, size_t size) {
   memset(buf, 'u', size);
   ssize_t r = send(fd, buf, size, 0);

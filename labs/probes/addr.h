@@ -63,4 +63,35 @@ static inline int bound_socket(int type, const struct sockaddr_storage *addr, so
   return fd;
 }
 
+/* A TCP listener on `addr`:`port` with `backlog`, SO_REUSEADDR when `reuse`; *ss gets the
+ * address. Emits nothing: callers announce it in their own words. */
+static inline int tcp_listener(const char *usage, const char *addr, int port, int backlog, int reuse,
+                               struct sockaddr_storage *ss) {
+  socklen_t len = parse_addr(usage, addr, port, ss);
+  int fd = socket(ss->ss_family, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse) < 0)
+    die("setsockopt(SO_REUSEADDR)");
+  if (bind(fd, (struct sockaddr *)ss, len) < 0) die("bind");
+  if (listen(fd, backlog) < 0) die("listen");
+  return fd;
+}
+
+/* The opening of most probe servers: a listener on ADDR PORT (argv strings, validated) with
+ * SO_REUSEADDR and `backlog`, announced as "listening". */
+static inline int listening_socket(const char *usage, const char *addr_arg, const char *port_arg, int backlog) {
+  struct sockaddr_storage ss;
+  int fd = tcp_listener(usage, addr_arg, arg_port(usage, "PORT", port_arg), backlog, 1, &ss);
+  emit("listening", NULL);
+  return fd;
+}
+
+/* The path MTU the kernel holds for a connected IPv4 socket (IP_MTU, ip(7)). */
+static inline int ip_mtu(int fd) {
+  int mtu = 0;
+  socklen_t sl = sizeof mtu;
+  if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &sl) < 0) die("getsockopt(IP_MTU)");
+  return mtu;
+}
+
 #endif

@@ -89,11 +89,7 @@ static int sizes(int argc, char **argv) {
 
 static int server(int argc, char **argv) {
   if (argc != 4) usage_error(USAGE, "server: wrong number of arguments");
-  struct sockaddr_storage addr;
-  socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
-  int fd = bound_socket(SOCK_STREAM, &addr, alen);
-  if (listen(fd, 8) < 0) die("listen");
-  emit("listening", NULL);
+  int fd = listening_socket(USAGE, argv[2], argv[3], 8);
   for (;;) {
     int c = accept(fd, NULL, NULL);
     if (c < 0 && errno == EINTR) continue;

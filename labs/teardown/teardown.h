@@ -40,15 +40,10 @@ static inline void wait_step(const char *next) {
   go_signal_wait();
 }
 
+/* A listener (backlog 16), announced through EMIT: a watcher thread may be printing too. */
 static inline int listen_on(const char *usage, const char *addr, int port, int reuse) {
   struct sockaddr_storage ss;
-  socklen_t len = parse_addr(usage, addr, port, &ss);
-  int fd = socket(ss.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse) < 0)
-    die("setsockopt(SO_REUSEADDR)");
-  if (bind(fd, (struct sockaddr *)&ss, len) < 0) die("bind");
-  if (listen(fd, 16) < 0) die("listen");
+  int fd = tcp_listener(usage, addr, port, 16, reuse, &ss);
   char text[64];
   EMIT("listening", "\"addr\":\"%s\",\"reuseaddr\":%s", format_addr(&ss, text, sizeof text),
        reuse ? "true" : "false");
