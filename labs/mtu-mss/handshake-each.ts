@@ -23,3 +23,13 @@ export async function handshakeEach(ctx: LabContext, client: Host, servers: Arra
 export function synMss(packets: Packet[], addr: string, synAck: boolean): number | undefined {
   return tcp(packets).find((p) => p.tcp.syn && p.tcp.ack === synAck && (synAck ? p.ip.src : p.ip.dst) === addr)?.tcp.options.mss;
 }
+
+/** Per server, in order: the MSS each SYN and SYN-ACK offered, and what TCP_INFO reported after. */
+export function mssFacts(packets: Packet[], servers: Array<{ addr: string }>, connected: LabEvent[]) {
+  return {
+    synMss: servers.map((s) => synMss(packets, s.addr, false)),
+    synAckMss: servers.map((s) => synMss(packets, s.addr, true)),
+    sndMss: connected.map((e) => e.sndMss),
+    pmtu: connected.map((e) => e.pmtu),
+  };
+}

@@ -4,7 +4,7 @@
  * its own route, and the segments then carry 12 bytes less (timestamps).
  */
 import { defineLab } from '../_lib/define.ts';
-import { handshakeEach, synMss } from './handshake-each.ts';
+import { handshakeEach, mssFacts } from './handshake-each.ts';
 
 const PORT = 5201;
 const MTUS = [1500, 9000, 1280] as const;
@@ -40,11 +40,8 @@ export default defineLab({
       events: ctx.events,
       facts: {
         mtus: [...MTUS],
-        synMss: servers.map((s) => synMss(packets, s.addr, false)),
-        synAckMss: servers.map((s) => synMss(packets, s.addr, true)),
-        sndMss: connected.map((e) => e.sndMss),
+        ...mssFacts(packets, servers, connected),
         advmss: connected.map((e) => e.advmss),
-        pmtu: connected.map((e) => e.pmtu),
       },
     };
   },

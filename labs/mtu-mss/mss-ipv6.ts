@@ -4,7 +4,7 @@
  */
 import { defineLab } from '../_lib/define.ts';
 import { tcp } from '../_lib/packets.ts';
-import { handshakeEach, synMss } from './handshake-each.ts';
+import { handshakeEach, mssFacts } from './handshake-each.ts';
 
 const PORT = 5202;
 const MTUS = [1500, 1280] as const;
@@ -49,10 +49,7 @@ export default defineLab({
       events: ctx.events,
       facts: {
         mtus: [...MTUS],
-        synMss: servers.map((s) => synMss(packets, s.addr, false)),
-        synAckMss: servers.map((s) => synMss(packets, s.addr, true)),
-        sndMss: connected.map((e) => e.sndMss),
-        pmtu: connected.map((e) => e.pmtu),
+        ...mssFacts(packets, servers, connected),
         ipv6AddrsAt1280: addrsAt1280,
         ipv6AddrsAt1200: addrsAt1200,
         ipVersions: [...new Set(segs.map((p) => p.ip.version))],
