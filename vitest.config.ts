@@ -8,12 +8,20 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'default', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/site/**'] },
+        test: {
+          name: 'default',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/site/**'],
+        },
       },
       {
         // The built site in a real browser: built and served once per run by the global setup.
         extends: true,
-        test: { name: 'site', include: ['test/site/**/*.test.ts'], globalSetup: ['test/site/support/global-setup.ts'] },
+        test: {
+          name: 'site',
+          include: ['test/site/**/*.test.ts'],
+          globalSetup: ['test/site/support/global-setup.ts'],
+        },
       },
     ],
   },

@@ -5,12 +5,21 @@
  * sandbox, probe start-up, capture) minus the inherent wait. Target: under 1 s per lab.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson, slowestFirst } from './_lib/subprocess.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  median,
+  runEach,
+  runLabsJson,
+  slowestFirst,
+} from './_lib/subprocess.ts';
 import { labs } from './index.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (values.help) {
   console.log('usage: npm run labs:bench -- [--runs N] [lab|chapter ...]');
@@ -34,7 +43,10 @@ for (const lab of selected) {
   const inherent: number[] = [];
   const overhead: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const { runs: [run], wallMs } = await runLabsJson([lab.id]);
+    const {
+      runs: [run],
+      wallMs,
+    } = await runLabsJson([lab.id]);
     process_.push(wallMs / 1000);
     inner.push(run.wallMs / 1000);
     // Some waits differ from run to run (a random walk through ports, a timer's next tick):
@@ -44,14 +56,20 @@ for (const lab of selected) {
   }
   const wall = median(process_);
   totalSequential += wall;
-  console.log(`| ${lab.id} | ${wall.toFixed(2)} s | ${median(inner).toFixed(2)} s | ${median(inherent).toFixed(2)} s | ${median(overhead).toFixed(2)} s |`);
+  console.log(
+    `| ${lab.id} | ${wall.toFixed(2)} s | ${median(inner).toFixed(2)} s | ${median(inherent).toFixed(2)} s | ${median(overhead).toFixed(2)} s |`,
+  );
 }
 
 const suite: number[] = [];
 for (let i = 0; i < runs; i++) {
   const started = performance.now();
-  await runEach(slowestFirst(selected.map((l) => l.id)), DEFAULT_CONCURRENCY, (id) => runLabsJson([id]));
+  await runEach(slowestFirst(selected.map((l) => l.id)), DEFAULT_CONCURRENCY, (id) =>
+    runLabsJson([id]),
+  );
   suite.push((performance.now() - started) / 1000);
 }
 console.log(`\nsequential sum of medians: ${totalSequential.toFixed(1)} s`);
-console.log(`suite, ${DEFAULT_CONCURRENCY} at a time (as npm test): median ${median(suite).toFixed(1)} s (min ${Math.min(...suite).toFixed(1)}, max ${Math.max(...suite).toFixed(1)}) over ${runs} runs`);
+console.log(
+  `suite, ${DEFAULT_CONCURRENCY} at a time (as npm test): median ${median(suite).toFixed(1)} s (min ${Math.min(...suite).toFixed(1)}, max ${Math.max(...suite).toFixed(1)}) over ${runs} runs`,
+);

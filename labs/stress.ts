@@ -11,7 +11,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluate } from './_lib/claims.ts';
-import { DEFAULT_CONCURRENCY, median, runEach, runLabsJson, slowestFirst } from './_lib/subprocess.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  median,
+  runEach,
+  runLabsJson,
+  slowestFirst,
+} from './_lib/subprocess.ts';
 import { labs } from './index.ts';
 
 const { values, positionals } = parseArgs({
@@ -24,12 +30,20 @@ const { values, positionals } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run labs:stress -- [--runs N] [--load] [--concurrency N] [lab|chapter ...]');
+  console.log(
+    'usage: npm run labs:stress -- [--runs N] [--load] [--concurrency N] [lab|chapter ...]',
+  );
   process.exit(0);
 }
 const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);
-if (!Number.isInteger(runs) || runs < 1 || runs > 1000 || !Number.isInteger(concurrency) || concurrency < 1) {
+if (
+  !Number.isInteger(runs) ||
+  runs < 1 ||
+  runs > 1000 ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1
+) {
   console.error('labs:stress: --runs must be 1..1000 and --concurrency ≥ 1');
   process.exit(2);
 }
@@ -62,17 +76,27 @@ const fail = (lab: string, what: string) => {
 const suiteTimes: number[] = [];
 /** Failing runs are written here (git-ignored), one JSON file each. */
 const KEPT = 'test-results/stress';
-console.error(`stress: ${runs} runs of ${selected.length} labs, ${concurrency} at a time${values.load ? `, ${spinners.length} cores kept busy` : ''}`);
+console.error(
+  `stress: ${runs} runs of ${selected.length} labs, ${concurrency} at a time${values.load ? `, ${spinners.length} cores kept busy` : ''}`,
+);
 for (let i = 1; i <= runs; i++) {
   const started = performance.now();
   let failedThisRun = 0;
   await runEach(slowestFirst(selected.map((l) => l.id)), concurrency, async (id) => {
     const lab = selected.find((l) => l.id === id)!;
     try {
-      const { runs: [run] } = await runLabsJson([id]);
+      const {
+        runs: [run],
+      } = await runLabsJson([id]);
       const failed = evaluate(lab.claims, run).filter((result) => !result.holds);
       for (const result of failed) {
-        fail(id, `${result.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(0, 160));
+        fail(
+          id,
+          `${result.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(
+            0,
+            160,
+          ),
+        );
         failedThisRun++;
       }
       // Keep the whole run of a failure: its timeline and packets say why, the table cannot.
@@ -99,7 +123,12 @@ for (const lab of selected) {
   if (!byClaim) console.log(`| ${lab.id} | ${runs} | — | 0 |`);
   else for (const [what, n] of byClaim) console.log(`| ${lab.id} | ${runs} | ${what} | ${n} |`);
 }
-const total = [...failures.values()].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0);
-console.log(`\nsuite wall time: median ${median(suiteTimes).toFixed(1)} s, min ${Math.min(...suiteTimes).toFixed(1)} s, max ${Math.max(...suiteTimes).toFixed(1)} s`);
+const total = [...failures.values()].reduce(
+  (n, m) => n + [...m.values()].reduce((a, b) => a + b, 0),
+  0,
+);
+console.log(
+  `\nsuite wall time: median ${median(suiteTimes).toFixed(1)} s, min ${Math.min(...suiteTimes).toFixed(1)} s, max ${Math.max(...suiteTimes).toFixed(1)} s`,
+);
 console.log(`total failures: ${total} in ${runs} runs`);
 process.exitCode = total === 0 ? 0 : 1;

@@ -65,10 +65,14 @@ const hasPage = (contentDir: string, slug: string) =>
  * chapter, then the practice and reference pages; pages not written yet are left out.
  */
 export function sidebar(contentDir: string) {
-  const refs = reference.filter((r) => hasPage(contentDir, r.slug)).map(({ slug, label }) => ({ label, slug }));
+  const refs = reference
+    .filter((r) => hasPage(contentDir, r.slug))
+    .map(({ slug, label }) => ({ label, slug }));
   return [
     { label: 'Home', link: '/' },
-    ...guides.filter((g) => hasPage(contentDir, g.slug)).map(({ slug, label }) => ({ label, slug })),
+    ...guides
+      .filter((g) => hasPage(contentDir, g.slug))
+      .map(({ slug, label }) => ({ label, slug })),
     ...writtenChapters(contentDir).map(({ slug, label }) => {
       const pages = chapterPages(contentDir, slug);
       // A one-page chapter is a plain link; a group with a single child would only add a click.

@@ -11,15 +11,14 @@ import { labRunSchema } from './lib/lab-run-schema.ts';
 import { mythSchema, questionSchema } from './lib/interview-schema.ts';
 
 /** A lab id in frontmatter must name a registered lab, so a typo fails the build with the list. */
-const labId = z.string().refine(
-  (id) => labs.some((lab) => lab.id === id),
-  {
-    error: (issue) =>
-      `unknown lab "${String(issue.input)}". Known lab ids: ${
-        labs.length ? labs.map((l) => l.id).join(', ') : '(none: the registry in labs/index.ts is empty)'
-      }`,
-  },
-);
+const labId = z.string().refine((id) => labs.some((lab) => lab.id === id), {
+  error: (issue) =>
+    `unknown lab "${String(issue.input)}". Known lab ids: ${
+      labs.length
+        ? labs.map((l) => l.id).join(', ')
+        : '(none: the registry in labs/index.ts is empty)'
+    }`,
+});
 
 export const collections = {
   docs: defineCollection({

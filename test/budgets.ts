@@ -13,7 +13,17 @@
  * symlinked node_modules makes Vite see the same files under two paths and the build fails.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +31,10 @@ import { gzipSync } from 'node:zlib';
 
 const root = process.cwd();
 const { values } = parseArgs({ options: { synthetic: { type: 'string', default: '500' } } });
-const syntheticCounts = values.synthetic.split(',').map(Number).filter((n) => n > 0);
+const syntheticCounts = values.synthetic
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
 /** Builds the project at `cwd` into `outDir`; returns seconds, or throws with the build's last lines. */
 function build(cwd: string, outDir: string): number {
@@ -32,7 +45,10 @@ function build(cwd: string, outDir: string): number {
     env: { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' },
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`astro build failed in ${cwd}:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `astro build failed in ${cwd}:\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-25).join('\n')}`,
+    );
   return (performance.now() - started) / 1000;
 }
 
@@ -40,14 +56,17 @@ const size = (file: string) => statSync(file).size;
 const gz = (file: string) => gzipSync(readFileSync(file)).length;
 
 /** Site path (`/_astro/x.js`) → file in `dist`. */
-const fileOf = (dist: string, href: string) => join(dist, decodeURIComponent(href.split(/[?#]/)[0]!));
+const fileOf = (dist: string, href: string) =>
+  join(dist, decodeURIComponent(href.split(/[?#]/)[0]!));
 
 /** Every module a JS file imports statically, itself included; dynamic `import()` is left out. */
 function staticGraph(dist: string, href: string, seen = new Set<string>()): Set<string> {
   if (seen.has(href) || !existsSync(fileOf(dist, href))) return seen;
   seen.add(href);
   const code = readFileSync(fileOf(dist, href), 'utf8');
-  for (const m of code.matchAll(/(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+from\s*)?["']([^"']+)["']/g)) {
+  for (const m of code.matchAll(
+    /(?:^|[;\n}])\s*import\s*(?:[\w$*{}\s,]+from\s*)?["']([^"']+)["']/g,
+  )) {
     staticGraph(dist, posix.join(posix.dirname(href), m[1]!), seen);
   }
   return seen;
@@ -58,7 +77,8 @@ function dynamicImports(dist: string, files: Iterable<string>): Set<string> {
   const out = new Set<string>();
   for (const href of files) {
     const code = readFileSync(fileOf(dist, href), 'utf8');
-    for (const m of code.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)) staticGraph(dist, posix.join(posix.dirname(href), m[1]!), out);
+    for (const m of code.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g))
+      staticGraph(dist, posix.join(posix.dirname(href), m[1]!), out);
   }
   return out;
 }
@@ -77,31 +97,51 @@ interface PageBudget {
 }
 
 /** Up-front JS and total transfer of every page of the built site in `dist`. */
-function measurePages(dist: string): { pages: PageBudget[]; onDemand: { bytes: number; gz: number } } {
+function measurePages(dist: string): {
+  pages: PageBudget[];
+  onDemand: { bytes: number; gz: number };
+} {
   const pages: PageBudget[] = [];
   const allModules = new Set<string>();
-  const htmlFiles = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.html') && f !== '404.html');
+  const htmlFiles = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter(
+    (f) => f.endsWith('.html') && f !== '404.html',
+  );
   for (const f of htmlFiles) {
     const html = readFileSync(join(dist, f), 'utf8');
     const modules = new Set<string>();
-    for (const m of html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)) staticGraph(dist, m[1]!, modules);
+    for (const m of html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g))
+      staticGraph(dist, m[1]!, modules);
     // Inline module scripts import chunks too (Astro inlines small entry scripts).
     let jsInline = 0;
     for (const m of html.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {
       if (/type="application\/(ld\+)?json"/.test(m[0])) continue;
       jsInline += Buffer.byteLength(m[1]!);
-      for (const i of m[1]!.matchAll(/import\s*(?:[\w$*{}\s,]+from\s*)?["']([^"']+)["']/g)) staticGraph(dist, i[1]!, modules);
+      for (const i of m[1]!.matchAll(/import\s*(?:[\w$*{}\s,]+from\s*)?["']([^"']+)["']/g))
+        staticGraph(dist, i[1]!, modules);
     }
-    const styles = [...html.matchAll(/<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"|<link\b[^>]*href="([^"]+)"[^>]*rel="stylesheet"/g)].map((m) => m[1] ?? m[2]!);
-    const images = [...html.matchAll(/<img\b[^>]*\bsrc="(\/[^"]+)"|<link\b[^>]*rel="(?:shortcut )?icon"[^>]*href="(\/[^"]+)"/g)].map((m) => m[1] ?? m[2]!);
+    const styles = [
+      ...html.matchAll(
+        /<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"|<link\b[^>]*href="([^"]+)"[^>]*rel="stylesheet"/g,
+      ),
+    ].map((m) => m[1] ?? m[2]!);
+    const images = [
+      ...html.matchAll(
+        /<img\b[^>]*\bsrc="(\/[^"]+)"|<link\b[^>]*rel="(?:shortcut )?icon"[^>]*href="(\/[^"]+)"/g,
+      ),
+    ].map((m) => m[1] ?? m[2]!);
     const assets = [...styles, ...images].filter((h) => existsSync(fileOf(dist, h)));
     for (const m of modules) allModules.add(m);
     const jsBytes = [...modules].reduce((n, h) => n + size(fileOf(dist, h)), 0) + jsInline;
-    const jsGz = [...modules].reduce((n, h) => n + gz(fileOf(dist, h)), 0) + (jsInline ? gzipSync(Buffer.from('x'.repeat(jsInline))).length : 0);
+    const jsGz =
+      [...modules].reduce((n, h) => n + gz(fileOf(dist, h)), 0) +
+      (jsInline ? gzipSync(Buffer.from('x'.repeat(jsInline))).length : 0);
     const htmlFile = join(dist, f);
     pages.push({
       path: `/${f.replace(/index\.html$/, '')}`,
-      jsBreakdown: [...[...modules].map((h): [string, number] => [h, size(fileOf(dist, h))]), ['inline <script> in the HTML', jsInline]],
+      jsBreakdown: [
+        ...[...modules].map((h): [string, number] => [h, size(fileOf(dist, h))]),
+        ['inline <script> in the HTML', jsInline],
+      ],
       jsFiles: modules.size,
       jsInline,
       jsBytes,
@@ -115,7 +155,11 @@ function measurePages(dist: string): { pages: PageBudget[]; onDemand: { bytes: n
   const lazy = dynamicImports(dist, allModules);
   const pf = join(dist, 'pagefind');
   const pagefindFirst = existsSync(pf)
-    ? readdirSync(pf).filter((f) => /^(pagefind\.js|pagefind-ui\.js|pagefind-entry\.json|wasm\..*|.*\.pf_meta)$/.test(f)).map((f) => `/pagefind/${f}`)
+    ? readdirSync(pf)
+        .filter((f) =>
+          /^(pagefind\.js|pagefind-ui\.js|pagefind-entry\.json|wasm\..*|.*\.pf_meta)$/.test(f),
+        )
+        .map((f) => `/pagefind/${f}`)
     : [];
   const onDemand = [...lazy, ...pagefindFirst];
   return {
@@ -132,7 +176,14 @@ function syntheticProject(n: number): string {
   const cache = join(root, 'node_modules/.cache');
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'budget-site-'));
-  for (const entry of ['package.json', 'astro.config.mjs', 'tsconfig.json', 'src', 'content', 'labs']) {
+  for (const entry of [
+    'package.json',
+    'astro.config.mjs',
+    'tsconfig.json',
+    'src',
+    'content',
+    'labs',
+  ]) {
     cpSync(join(root, entry), join(dir, entry), { recursive: true });
   }
   const slugs = Array.from({ length: n }, (_, i) => `synthetic-${String(i + 1).padStart(3, '0')}`);
@@ -177,34 +228,59 @@ ${'Another paragraph that stands for the explanation around a lab card in a real
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 const table = (head: string[], rows: string[][]) => {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(head), `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(head),
+    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
+    ...rows.map(line),
+  ].join('\n');
 };
 
 const out = mkdtempSync(join(tmpdir(), 'budget-real-'));
 try {
   const seconds = build(root, out);
   const { pages, onDemand } = measurePages(out);
-  const chapterPaths = new Set(readdirSync(join(root, 'content'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `/${d.name}/`));
+  const chapterPaths = new Set(
+    readdirSync(join(root, 'content'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `/${d.name}/`),
+  );
   const shown = pages.filter((p) => !p.path.startsWith('/probes/'));
   const probes = pages.filter((p) => p.path.startsWith('/probes/'));
   console.log(`\nReal site: ${pages.length} pages built in ${seconds.toFixed(1)} s\n`);
   console.log(
     table(
       ['page', 'kind', 'JS up front', 'JS gzip', 'JS files', 'HTML', 'total', 'total gzip'],
-      shown.map((p) => [p.path, chapterPaths.has(p.path) ? 'chapter' : 'page', kb(p.jsBytes), kb(p.jsGz), String(p.jsFiles), kb(p.htmlBytes), kb(p.totalBytes), kb(p.totalGz)]),
+      shown.map((p) => [
+        p.path,
+        chapterPaths.has(p.path) ? 'chapter' : 'page',
+        kb(p.jsBytes),
+        kb(p.jsGz),
+        String(p.jsFiles),
+        kb(p.htmlBytes),
+        kb(p.totalBytes),
+        kb(p.totalGz),
+      ]),
     ),
   );
   const sample = shown.find((p) => chapterPaths.has(p.path));
   if (sample) {
-    console.log(`\nUp-front JavaScript of ${sample.path}, by file (every chapter page ships the same set):`);
-    for (const [file, bytes] of sample.jsBreakdown.sort((a, b) => b[1] - a[1])) console.log(`  ${kb(bytes).padStart(10)}  ${file}`);
+    console.log(
+      `\nUp-front JavaScript of ${sample.path}, by file (every chapter page ships the same set):`,
+    );
+    for (const [file, bytes] of sample.jsBreakdown.sort((a, b) => b[1] - a[1]))
+      console.log(`  ${kb(bytes).padStart(10)}  ${file}`);
   }
   if (probes.length) {
     const max = probes.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
-    console.log(`\n${probes.length} probe source pages: largest ${max.path} at ${kb(max.totalBytes)} (${kb(max.totalGz)} gzip).`);
+    console.log(
+      `\n${probes.length} probe source pages: largest ${max.path} at ${kb(max.totalBytes)} (${kb(max.totalGz)} gzip).`,
+    );
   }
-  console.log(`Search, loaded only when the search dialog opens: ${kb(onDemand.bytes)} (${kb(onDemand.gz)} gzip), plus the index fragments a query needs.`);
+  console.log(
+    `Search, loaded only when the search dialog opens: ${kb(onDemand.bytes)} (${kb(onDemand.gz)} gzip), plus the index fragments a query needs.`,
+  );
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
@@ -214,15 +290,29 @@ for (const n of syntheticCounts) {
   const dir = syntheticProject(n);
   try {
     const seconds = build(dir, join(dir, 'dist'));
-    const pageCount = readdirSync(join(dir, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('index.html')).length;
+    const pageCount = readdirSync(join(dir, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('index.html'),
+    ).length;
     const sample = join(dir, 'dist', 'synthetic-001', 'index.html');
-    rows.push([String(n), String(pageCount), `${seconds.toFixed(1)} s`, `${((seconds * 1000) / pageCount).toFixed(0)} ms`, existsSync(sample) ? kb(size(sample)) : '—']);
+    rows.push([
+      String(n),
+      String(pageCount),
+      `${seconds.toFixed(1)} s`,
+      `${((seconds * 1000) / pageCount).toFixed(0)} ms`,
+      existsSync(sample) ? kb(size(sample)) : '—',
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 if (rows.length) {
-  console.log(`\nSynthetic sites: the real project plus N generated chapters (lab card, questions, sidebar entry each)\n`);
-  console.log(table(['N chapters added', 'pages', 'build time', 'per page', 'HTML of one generated chapter'], rows));
+  console.log(
+    `\nSynthetic sites: the real project plus N generated chapters (lab card, questions, sidebar entry each)\n`,
+  );
+  console.log(
+    table(
+      ['N chapters added', 'pages', 'build time', 'per page', 'HTML of one generated chapter'],
+      rows,
+    ),
+  );
 }
-

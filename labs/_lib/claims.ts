@@ -53,12 +53,23 @@ export interface ClaimResult {
 /** Evaluates every claim of a lab on a run. */
 export function evaluate(claims: Claim[], run: LabRun): ClaimResult[] {
   return claims.map((claim) => {
-    const base = { claim, id: claim.id, says: claim.says, expected: describeExpectation(claim.expect), ...(claim.kernelNote ? { kernelNote: claim.kernelNote } : {}) };
+    const base = {
+      claim,
+      id: claim.id,
+      says: claim.says,
+      expected: describeExpectation(claim.expect),
+      ...(claim.kernelNote ? { kernelNote: claim.kernelNote } : {}),
+    };
     try {
       const observed = claim.observe(run);
       return { ...base, observed, holds: holds(claim.expect, observed) };
     } catch (err) {
-      return { ...base, observed: undefined, holds: false, error: err instanceof Error ? err.message : String(err) };
+      return {
+        ...base,
+        observed: undefined,
+        holds: false,
+        error: err instanceof Error ? err.message : String(err),
+      };
     }
   });
 }

@@ -80,7 +80,10 @@ function resolveLabs(name: string): LabDefinition[] {
   const chapter = labs.filter((lab) => lab.id.startsWith(`${name}/`));
   if (chapter.length) return chapter;
   const known = [...new Set(labs.map((lab) => lab.id.split('/')[0]))].join(', ');
-  throw usageError(`Unknown lab or chapter "${name}".`, `Chapters: ${known}. \`npm run lab -- list\` shows every lab.`);
+  throw usageError(
+    `Unknown lab or chapter "${name}".`,
+    `Chapters: ${known}. \`npm run lab -- list\` shows every lab.`,
+  );
 }
 
 function checkWritable(file: string): void {
@@ -90,8 +93,10 @@ function checkWritable(file: string): void {
     if (existsSync(path) && statSync(path).isDirectory()) throw new Error('is a directory');
     accessSync(existsSync(path) ? path : dir, constants.W_OK);
   } catch (error) {
-    throw usageError(`Cannot write the capture to ${file}: ${(error as Error).message.replace(/^.*?: /, '')}.`,
-      'Give --pcap a path in a writable directory.');
+    throw usageError(
+      `Cannot write the capture to ${file}: ${(error as Error).message.replace(/^.*?: /, '')}.`,
+      'Give --pcap a path in a writable directory.',
+    );
   }
 }
 
@@ -105,7 +110,9 @@ function doctor(): number {
   const cc = findCompiler();
   const uid = process.getuid?.() ?? -1;
   console.log(`platform     ${process.platform}`);
-  console.log(`user         ${uid === 0 ? 'root (namespaces used directly)' : `uid ${uid} (unprivileged user namespaces)`}`);
+  console.log(
+    `user         ${uid === 0 ? 'root (namespaces used directly)' : `uid ${uid} (unprivileged user namespaces)`}`,
+  );
   console.log(`C compiler   ${cc ?? 'none found'}`);
   console.log(`sandbox      ${blocker ? `unavailable: ${blocker.message}` : 'available'}`);
   if (blocker) {
@@ -132,7 +139,10 @@ async function runInside(opts: Options): Promise<number> {
 
   // Compile every probe first: a missing compiler or a broken probe stops us before any
   // namespace exists, and compile time never counts as lab time.
-  const sources = new Set(['probes/capture.c', ...opts.labs.flatMap((lab) => lab.probes.filter((p) => p.endsWith('.c')))]);
+  const sources = new Set([
+    'probes/capture.c',
+    ...opts.labs.flatMap((lab) => lab.probes.filter((p) => p.endsWith('.c'))),
+  ]);
   for (const source of sources) buildProbe(source);
 
   const runs: LabRun[] = [];
@@ -171,7 +181,10 @@ async function runInside(opts: Options): Promise<number> {
   if (opts.pcap) {
     const pcap = concatPcaps(pcaps);
     if (pcap) writeFileSync(opts.pcap, pcap);
-    if (!opts.json) process.stderr.write(`wrote ${pcaps.length ? runs.reduce((n, r) => n + r.packets.length, 0) : 0} packets to ${opts.pcap}\n`);
+    if (!opts.json)
+      process.stderr.write(
+        `wrote ${pcaps.length ? runs.reduce((n, r) => n + r.packets.length, 0) : 0} packets to ${opts.pcap}\n`,
+      );
   }
   return opts.strict && !allHold ? EXIT.claimFailed : EXIT.ok;
 }
@@ -204,8 +217,13 @@ main(process.argv.slice(2)).then(
     } else if (error && typeof error === 'object' && 'exitCode' in error && 'stderr' in error) {
       // A setup command run through zx failed: say which way in one line, not a dump.
       const { exitCode, stderr } = error as { exitCode: number | null; stderr: string };
-      const why = exitCode !== null && exitCode < 0 ? `could not be started (${-exitCode === 13 ? 'EACCES: is the working directory readable?' : `errno ${-exitCode}`})` : `exited ${exitCode}`;
-      console.error(`lab: a setup command ${why}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`);
+      const why =
+        exitCode !== null && exitCode < 0
+          ? `could not be started (${-exitCode === 13 ? 'EACCES: is the working directory readable?' : `errno ${-exitCode}`})`
+          : `exited ${exitCode}`;
+      console.error(
+        `lab: a setup command ${why}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+      );
       process.exitCode = EXIT.setup;
     } else {
       console.error(error);

@@ -28,7 +28,8 @@ const sh = $({ quiet: true, timeout: '20s', stdio: ['ignore', 'pipe', 'pipe'] })
  * back in one `sysctl` (keys never hold blanks or glob characters; values, passed as arguments,
  * never reach the script's text).
  */
-const SET_THEN_READ_SYSCTLS = 'sysctl -q -w "$@"; keys=; for kv; do keys="$keys ${kv%%=*}"; done; exec sysctl $keys';
+const SET_THEN_READ_SYSCTLS =
+  'sysctl -q -w "$@"; keys=; for kv; do keys="$keys ${kv%%=*}"; done; exec sysctl $keys';
 
 /** A network namespace standing for one machine. */
 export interface Host {
@@ -112,7 +113,12 @@ export class LabContext {
 
   /** Records a lab-level observation on the timeline. */
   note(host: Host | string, event: string, fields: Record<string, unknown> = {}): LabEvent {
-    const e: LabEvent = { t: this.elapsed(), host: typeof host === 'string' ? host : host.name, event, ...fields };
+    const e: LabEvent = {
+      t: this.elapsed(),
+      host: typeof host === 'string' ? host : host.name,
+      event,
+      ...fields,
+    };
     this.events.push(e);
     return e;
   }
@@ -121,19 +127,24 @@ export class LabContext {
    * Creates a host with loopback up and the baseline sysctls pinned. IPv6 is off unless asked
    * for, so no router solicitation or MLD report lands in a capture that is about IPv4.
    */
-  async host(name: string, opts: { sysctls?: Record<string, string>; ipv6?: boolean } = {}): Promise<Host> {
+  async host(
+    name: string,
+    opts: { sysctls?: Record<string, string>; ipv6?: boolean } = {},
+  ): Promise<Host> {
     await sh`ip netns add ${name}`;
     this.undo.push(() => sh`ip netns del ${name}`.nothrow().then(() => {}));
     const addrs: string[] = [];
     const run = async (argv: string[]) => (await sh`ip netns exec ${name} ${argv}`).stdout;
-    const readSysctls = async (keys: string[]) => parseSysctlLines((await sh`ip netns exec ${name} sysctl ${keys}`.nothrow()).stdout);
+    const readSysctls = async (keys: string[]) =>
+      parseSysctlLines((await sh`ip netns exec ${name} sysctl ${keys}`.nothrow()).stdout);
     /**
      * Sets several sysctls and reads them back, in one command (one `ip netns exec`, which costs
      * a mount), and records what the kernel reports, not what was asked for.
      */
     const setSysctls = async (wanted: Record<string, string>) => {
       const keys = Object.keys(wanted);
-      const out = await sh`ip netns exec ${name} sh -c ${SET_THEN_READ_SYSCTLS} sh ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
+      const out =
+        await sh`ip netns exec ${name} sh -c ${SET_THEN_READ_SYSCTLS} sh ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
       const actual = parseSysctlLines(out.stdout);
       for (const key of keys) {
         const value = actual.get(key) ?? '(absent)';
@@ -142,7 +153,11 @@ export class LabContext {
           this.unpinned.add(key);
           // Recorded, not fatal: a user namespace may not choose a congestion control, an older
           // kernel lacks a newer knob. The run's sysctls show what really applied.
-          const error = out.stderr.split('\n').find((l) => l.includes(key))?.trim() ?? '';
+          const error =
+            out.stderr
+              .split('\n')
+              .find((l) => l.includes(key))
+              ?.trim() ?? '';
           this.note(name, 'sysctl-not-pinned', { key, wanted: wanted[key], actual: value, error });
         }
       }
@@ -225,9 +240,13 @@ export class LabContext {
    * in CLOCK_MONOTONIC seconds (`Number(process.hrtime.bigint()) / 1e9` in Node).
    */
   script(host: Host, name: string, args: Array<string | number>): Probe {
-    const child = spawn('ip', ['netns', 'exec', host.name, process.execPath, join(LABS_DIR, name), ...args.map(String)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', host.name, process.execPath, join(LABS_DIR, name), ...args.map(String)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const probe = new RunningProbe(host, name, child, this.t0, (e) => this.events.push(e));
     this.undo.push(() => probe.stop('SIGKILL').then(() => {}));
     return probe;
@@ -249,7 +268,11 @@ export class LabContext {
           // A record still being written is skipped by the decoder (truncated last record).
           const found = decodePcap(readFileSync(file)).find(match);
           if (found) return found;
-          if (Date.now() > deadline) throw new LabError(EXIT.setup, `Capture in ${host.name}: no matching packet within ${timeoutMs} ms.`);
+          if (Date.now() > deadline)
+            throw new LabError(
+              EXIT.setup,
+              `Capture in ${host.name}: no matching packet within ${timeoutMs} ms.`,
+            );
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       },
@@ -280,12 +303,20 @@ export class LabContext {
   }
 }
 
-const MISSING_FEATURE_ERRNOS = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ENOPROTOOPT', 'ESOCKTNOSUPPORT']);
+const MISSING_FEATURE_ERRNOS = new Set([
+  'EAFNOSUPPORT',
+  'EPROTONOSUPPORT',
+  'ENOPROTOOPT',
+  'ESOCKTNOSUPPORT',
+]);
 
 class RunningProbe implements Probe {
   readonly events: LabEvent[] = [];
   readonly exited: Promise<number | null>;
-  private readonly waiters: Array<{ match: (e: LabEvent) => boolean; resolve: (e: LabEvent) => void }> = [];
+  private readonly waiters: Array<{
+    match: (e: LabEvent) => boolean;
+    resolve: (e: LabEvent) => void;
+  }> = [];
   private exitCode: number | null | undefined;
   private stderr = '';
   readonly host: Host;
@@ -293,7 +324,13 @@ class RunningProbe implements Probe {
   private readonly child: ChildProcess;
   private readonly t0: number;
 
-  constructor(host: Host, name: string, child: ChildProcess, t0: number, sink: (e: LabEvent) => void) {
+  constructor(
+    host: Host,
+    name: string,
+    child: ChildProcess,
+    t0: number,
+    sink: (e: LabEvent) => void,
+  ) {
     this.host = host;
     this.name = name;
     this.child = child;
@@ -331,7 +368,11 @@ class RunningProbe implements Probe {
     } catch {
       fields = { event: 'output', text: line };
     }
-    const { mono, ...rest } = fields as { mono?: number; event?: unknown; [field: string]: unknown };
+    const { mono, ...rest } = fields as {
+      mono?: number;
+      event?: unknown;
+      [field: string]: unknown;
+    };
     const t = typeof mono === 'number' ? round6(mono - this.t0) : round6(monotonicNow() - this.t0);
     return { t, host: this.host.name, event: String(rest.event ?? 'output'), ...rest } as LabEvent;
   }
@@ -342,8 +383,17 @@ class RunningProbe implements Probe {
     const seen = this.events.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.failure(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ match, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      const timer = setTimeout(
+        () => reject(this.failure(`no ${what} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        match,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
       this.exited.then(() => {
         clearTimeout(timer);
         // The line may have arrived just before exit.
@@ -359,8 +409,11 @@ class RunningProbe implements Probe {
     const cause = fatal ? `${fatal.call} failed with ${fatal.errno}` : this.stderr.trim() || what;
     // These errnos mean the kernel lacks the protocol or option, not that the lab went wrong.
     if (fatal && MISSING_FEATURE_ERRNOS.has(String(fatal.errno))) {
-      return new LabError(EXIT.unsupported, `This kernel lacks a feature the lab needs: ${cause} in probe ${this.name}.`,
-        'The lab cannot run on this kernel; the chapter shows the recorded run instead.');
+      return new LabError(
+        EXIT.unsupported,
+        `This kernel lacks a feature the lab needs: ${cause} in probe ${this.name}.`,
+        'The lab cannot run on this kernel; the chapter shows the recorded run instead.',
+      );
     }
     return new LabError(EXIT.setup, `Probe ${this.name} in ${this.host.name}: ${cause} (${what}).`);
   }
@@ -378,7 +431,14 @@ class RunningProbe implements Probe {
 
 /** A locally administered unicast MAC for end `end` (0xa or 0xb) of link `n`. */
 function linkMac(n: number, end: number): string {
-  return ['02', '00', '5e', '00', n.toString(16).padStart(2, '0'), end.toString(16).padStart(2, '0')].join(':');
+  return [
+    '02',
+    '00',
+    '5e',
+    '00',
+    n.toString(16).padStart(2, '0'),
+    end.toString(16).padStart(2, '0'),
+  ].join(':');
 }
 
 /** `sysctl` prints "key = value" lines and skips keys it cannot read (an older kernel). */

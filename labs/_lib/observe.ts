@@ -27,7 +27,14 @@ export function parseSs(text: string): SsSocket[] {
     .map((line) => {
       const [state, recvQ, sendQ, local, peer, ...rest] = line.split(/\s+/);
       const timer = rest.find((field) => field.startsWith('timer:'));
-      return { state, recvQ: Number(recvQ), sendQ: Number(sendQ), local, peer, ...(timer ? { timer } : {}) };
+      return {
+        state,
+        recvQ: Number(recvQ),
+        sendQ: Number(sendQ),
+        local,
+        peer,
+        ...(timer ? { timer } : {}),
+      };
     });
 }
 
@@ -109,7 +116,15 @@ export function parseSsInfo(text: string): SsSocketInfo[] {
     // With a single-state filter ss drops the State column: the row starts with Recv-Q.
     const state = /^\d+$/.test(parts[0]) ? undefined : parts.shift();
     const [recvQ, sendQ, local, peer, ...rest] = parts;
-    const socket: SsSocketInfo = { ...(state ? { state } : {}), recvQ: Number(recvQ), sendQ: Number(sendQ), local, peer, fields: {}, flags: [] };
+    const socket: SsSocketInfo = {
+      ...(state ? { state } : {}),
+      recvQ: Number(recvQ),
+      sendQ: Number(sendQ),
+      local,
+      peer,
+      fields: {},
+      flags: [],
+    };
     // `-o` puts `timer:(persist,168ms,0)` on the row itself, `-e` uid/ino/sk there too.
     addInternals(socket, rest);
     sockets.push(socket);
@@ -147,8 +162,18 @@ function parseSkmem(value: string): SsSkmem {
 
 /** The TCP states of include/net/tcp_states.h by number, named as ss names them. */
 export const TCP_STATES: Record<number, string> = {
-  1: 'ESTAB', 2: 'SYN-SENT', 3: 'SYN-RECV', 4: 'FIN-WAIT-1', 5: 'FIN-WAIT-2', 6: 'TIME-WAIT',
-  7: 'UNCONN', 8: 'CLOSE-WAIT', 9: 'LAST-ACK', 10: 'LISTEN', 11: 'CLOSING', 12: 'NEW-SYN-RECV',
+  1: 'ESTAB',
+  2: 'SYN-SENT',
+  3: 'SYN-RECV',
+  4: 'FIN-WAIT-1',
+  5: 'FIN-WAIT-2',
+  6: 'TIME-WAIT',
+  7: 'UNCONN',
+  8: 'CLOSE-WAIT',
+  9: 'LAST-ACK',
+  10: 'LISTEN',
+  11: 'CLOSING',
+  12: 'NEW-SYN-RECV',
 };
 
 /** One line of /proc/net/tcp, decoded (proc(5); tcp4_seq_show() in net/ipv4/tcp_ipv4.c). */

@@ -42,14 +42,15 @@ export function decodePcap(buf: Buffer, opts: DecodeOptions = {}): Packet[] {
   else if (magicLE === 0x4d3cb2a1) [endian, nano] = ['be', true];
   else if (magicLE === 0x0a0d0d0a) throw new Error('pcap: pcapng files are not supported');
   else throw new Error(`pcap: bad magic 0x${magicLE.toString(16)}`);
-  const u32 = (off: number): number => (endian === 'le' ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
+  const u32 = (off: number): number =>
+    endian === 'le' ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
   const linktype = u32(20) & 0xffff;
 
   const tcpState = new Map<string, number>(); // "src.port>dst.port" → ISN of that sender
   const packets: Packet[] = [];
   let t0sec = 0;
   let t0frac = 0;
-  for (let off = 24; off + 16 <= buf.length; ) {
+  for (let off = 24; off + 16 <= buf.length;) {
     const sec = u32(off);
     const frac = u32(off + 4);
     const incl = u32(off + 8);
@@ -60,7 +61,12 @@ export function decodePcap(buf: Buffer, opts: DecodeOptions = {}): Packet[] {
 
     const link = decodeLink(linktype, frame, opts);
     if (!link) continue;
-    const ip = link.ethertype === 0x0800 ? decodeIPv4(frame, link.offset) : link.ethertype === 0x86dd ? decodeIPv6(frame, link.offset) : undefined;
+    const ip =
+      link.ethertype === 0x0800
+        ? decodeIPv4(frame, link.offset)
+        : link.ethertype === 0x86dd
+          ? decodeIPv6(frame, link.offset)
+          : undefined;
     if (!ip) continue;
 
     if (packets.length === 0) [t0sec, t0frac] = [sec, frac];
@@ -89,13 +95,21 @@ function decodeLink(linktype: number, f: Buffer, opts: DecodeOptions): Link | un
   switch (linktype) {
     case LINKTYPE_LINUX_SLL: {
       if (f.length < 16) return undefined;
-      link = { ethertype: f.readUInt16BE(14), offset: 16, dir: f.readUInt16BE(0) === PACKET_OUTGOING ? 'out' : 'in' };
+      link = {
+        ethertype: f.readUInt16BE(14),
+        offset: 16,
+        dir: f.readUInt16BE(0) === PACKET_OUTGOING ? 'out' : 'in',
+      };
       if (opts.iface !== undefined) link.iface = opts.iface;
       break;
     }
     case LINKTYPE_LINUX_SLL2: {
       if (f.length < 20) return undefined;
-      link = { ethertype: f.readUInt16BE(0), offset: 20, dir: f[10] === PACKET_OUTGOING ? 'out' : 'in' };
+      link = {
+        ethertype: f.readUInt16BE(0),
+        offset: 20,
+        dir: f[10] === PACKET_OUTGOING ? 'out' : 'in',
+      };
       const name = opts.ifnames?.[f.readUInt32BE(4)] ?? opts.iface;
       if (name !== undefined) link.iface = name;
       break;
@@ -167,8 +181,11 @@ function ipv6String(f: Buffer, o: number): string {
   // RFC 5952: compress the longest run (≥ 2) of zero words, the first one on ties.
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
     if (j - i > bestLen && j - i >= 2) [bestStart, bestLen] = [i, j - i];
@@ -225,13 +242,38 @@ function decodeIPv6(f: Buffer, o: number): DecodedIP | undefined {
 
 // tcpdump's order of flag letters (print-tcp.c, tcp_flag_values).
 const FLAG_LETTERS: Array<[number, string]> = [
-  [0x01, 'F'], [0x02, 'S'], [0x04, 'R'], [0x08, 'P'], [0x10, '.'], [0x20, 'U'], [0x40, 'E'], [0x80, 'W'], [0x100, 'e'],
+  [0x01, 'F'],
+  [0x02, 'S'],
+  [0x04, 'R'],
+  [0x08, 'P'],
+  [0x10, '.'],
+  [0x20, 'U'],
+  [0x40, 'E'],
+  [0x80, 'W'],
+  [0x100, 'e'],
 ];
 
 const TCP_OPTION_NAMES: Record<number, string> = {
-  0: 'eol', 1: 'nop', 2: 'mss', 3: 'wscale', 4: 'sackOK', 5: 'sack', 6: 'echo', 7: 'echoreply', 8: 'TS',
-  11: 'cc', 12: 'ccnew', 13: 'ccecho', 19: 'md5', 27: 'qs', 28: 'uto', 29: 'tcp-ao', 30: 'mptcp', 34: 'tfo',
-  253: 'exp', 254: 'exp',
+  0: 'eol',
+  1: 'nop',
+  2: 'mss',
+  3: 'wscale',
+  4: 'sackOK',
+  5: 'sack',
+  6: 'echo',
+  7: 'echoreply',
+  8: 'TS',
+  11: 'cc',
+  12: 'ccnew',
+  13: 'ccecho',
+  19: 'md5',
+  27: 'qs',
+  28: 'uto',
+  29: 'tcp-ao',
+  30: 'mptcp',
+  34: 'tfo',
+  253: 'exp',
+  254: 'exp',
 };
 
 function decodeTcpOptions(f: Buffer, start: number, end: number): TcpOptions {
@@ -241,7 +283,10 @@ function decodeTcpOptions(f: Buffer, start: number, end: number): TcpOptions {
     const kind = f[p];
     o.order.push(TCP_OPTION_NAMES[kind] ?? `unknown-${kind}`);
     if (kind === 0) break;
-    if (kind === 1) { p++; continue; }
+    if (kind === 1) {
+      p++;
+      continue;
+    }
     if (p + 1 >= end) break;
     const len = f[p + 1];
     if (len < 2 || p + len > end) break;
@@ -250,22 +295,33 @@ function decodeTcpOptions(f: Buffer, start: number, end: number): TcpOptions {
     else if (kind === 4 && len === 2) o.sackPermitted = true;
     else if (kind === 5) {
       const blocks: Array<[number, number]> = [];
-      for (let b = p + 2; b + 8 <= p + len; b += 8) blocks.push([f.readUInt32BE(b), f.readUInt32BE(b + 4)]);
+      for (let b = p + 2; b + 8 <= p + len; b += 8)
+        blocks.push([f.readUInt32BE(b), f.readUInt32BE(b + 4)]);
       o.sack = blocks;
-    } else if (kind === 8 && len === 10) o.timestamp = { val: f.readUInt32BE(p + 2), ecr: f.readUInt32BE(p + 6) };
+    } else if (kind === 8 && len === 10)
+      o.timestamp = { val: f.readUInt32BE(p + 2), ecr: f.readUInt32BE(p + 6) };
     p += len;
   }
   return o;
 }
 
-function decodeTransport(p: Packet, f: Buffer, l4: number, l4Length: number, isns: Map<string, number>): void {
+function decodeTransport(
+  p: Packet,
+  f: Buffer,
+  l4: number,
+  l4Length: number,
+  isns: Map<string, number>,
+): void {
   const proto = p.ip.protocol;
   if (proto === 6) {
     if (l4 + 20 > f.length) return;
     const doff = (f[l4 + 12] >> 4) * 4;
     if (doff < 20) return;
     const fl = ((f[l4 + 12] & 0x01) << 8) | f[l4 + 13];
-    const flags = FLAG_LETTERS.filter(([bit]) => fl & bit).map(([, c]) => c).join('') || 'none';
+    const flags =
+      FLAG_LETTERS.filter(([bit]) => fl & bit)
+        .map(([, c]) => c)
+        .join('') || 'none';
     const srcPort = f.readUInt16BE(l4);
     const dstPort = f.readUInt16BE(l4 + 2);
     const seq = f.readUInt32BE(l4 + 4);
@@ -311,7 +367,11 @@ function decodeTransport(p: Packet, f: Buffer, l4: number, l4Length: number, isn
     const type = f[l4];
     const code = f[l4 + 1];
     const v6 = proto === 58;
-    p.icmp = { type, code, description: v6 ? icmp6Description(type, code) : icmpDescription(type, code) };
+    p.icmp = {
+      type,
+      code,
+      description: v6 ? icmp6Description(type, code) : icmpDescription(type, code),
+    };
     if (!v6 && type === 3 && code === 4) p.icmp.mtu = f.readUInt16BE(l4 + 6);
     if (v6 && type === 2) p.icmp.mtu = f.readUInt32BE(l4 + 4);
   } else if (proto === 2 && p.ip.version === 4) {
@@ -331,10 +391,14 @@ function decodeIgmp(f: Buffer, o: number, end: number): IgmpMessage | undefined 
   const group = ipv4At(f, o + 4);
   switch (type) {
     // RFC 3376 §7.1: an 8-byte query is v1 (max resp code 0) or v2; 12 bytes or more is v3.
-    case 0x11: return { type, version: end - o >= 12 ? 3 : f[o + 1] === 0 ? 1 : 2, kind: 'query', group };
-    case 0x12: return { type, version: 1, kind: 'report', group };
-    case 0x16: return { type, version: 2, kind: 'report', group };
-    case 0x17: return { type, version: 2, kind: 'leave', group };
+    case 0x11:
+      return { type, version: end - o >= 12 ? 3 : f[o + 1] === 0 ? 1 : 2, kind: 'query', group };
+    case 0x12:
+      return { type, version: 1, kind: 'report', group };
+    case 0x16:
+      return { type, version: 2, kind: 'report', group };
+    case 0x17:
+      return { type, version: 2, kind: 'leave', group };
     case 0x22: {
       const records: IgmpRecord[] = [];
       const count = f.readUInt16BE(o + 6);
@@ -344,91 +408,159 @@ function decodeIgmp(f: Buffer, o: number, end: number): IgmpMessage | undefined 
         const aux = f[r + 1] * 4;
         const nsrc = f.readUInt16BE(r + 2);
         const sources: string[] = [];
-        for (let s = 0; s < nsrc && r + 8 + 4 * s + 4 <= end; s++) sources.push(ipv4At(f, r + 8 + 4 * s));
-        records.push({ type: rtype, mode: IGMP_RECORD_MODES[rtype] ?? `type ${rtype}`, group: ipv4At(f, r + 4), sources });
+        for (let s = 0; s < nsrc && r + 8 + 4 * s + 4 <= end; s++)
+          sources.push(ipv4At(f, r + 8 + 4 * s));
+        records.push({
+          type: rtype,
+          mode: IGMP_RECORD_MODES[rtype] ?? `type ${rtype}`,
+          group: ipv4At(f, r + 4),
+          sources,
+        });
         r += 8 + 4 * nsrc + aux;
       }
       return { type, version: 3, kind: 'report', records };
     }
-    default: return { type, version: 2, kind: `type ${type}`, group };
+    default:
+      return { type, version: 2, kind: `type ${type}`, group };
   }
 }
 
 /** tcpdump's wording: `igmp v2 report 239.1.2.3`, `igmp v3 report, 1 group record(s) [gaddr ...]`. */
 function formatIgmp(m: IgmpMessage): string {
   if (m.records) {
-    const recs = m.records.map((r) => ` [gaddr ${r.group} ${r.mode}, ${r.sources.length} source(s)]`).join('');
+    const recs = m.records
+      .map((r) => ` [gaddr ${r.group} ${r.mode}, ${r.sources.length} source(s)]`)
+      .join('');
     return `igmp v3 report, ${m.records.length} group record(s)${recs}`;
   }
-  if (m.kind === 'query') return `igmp query v${m.version}${m.group && m.group !== '0.0.0.0' ? ` [gaddr ${m.group}]` : ''}`;
+  if (m.kind === 'query')
+    return `igmp query v${m.version}${m.group && m.group !== '0.0.0.0' ? ` [gaddr ${m.group}]` : ''}`;
   if (m.kind === 'leave') return `igmp leave ${m.group}`;
   if (m.kind === 'report') return `igmp v${m.version} report ${m.group}`;
   return `igmp ${m.kind}`;
 }
 
 const ICMP_UNREACH = [
-  'net unreachable', 'host unreachable', 'protocol unreachable', 'port unreachable',
-  'fragmentation needed', 'source route failed', 'destination network unknown', 'destination host unknown',
-  'source host isolated', 'network administratively prohibited', 'host administratively prohibited',
-  'net unreachable for TOS', 'host unreachable for TOS', 'communication administratively prohibited',
-  'host precedence violation', 'precedence cutoff in effect',
+  'net unreachable',
+  'host unreachable',
+  'protocol unreachable',
+  'port unreachable',
+  'fragmentation needed',
+  'source route failed',
+  'destination network unknown',
+  'destination host unknown',
+  'source host isolated',
+  'network administratively prohibited',
+  'host administratively prohibited',
+  'net unreachable for TOS',
+  'host unreachable for TOS',
+  'communication administratively prohibited',
+  'host precedence violation',
+  'precedence cutoff in effect',
 ];
 
 function icmpDescription(type: number, code: number): string {
   switch (type) {
-    case 0: return 'echo reply';
-    case 3: return ICMP_UNREACH[code] ?? `destination unreachable code ${code}`;
-    case 4: return 'source quench';
-    case 5: return ['redirect for network', 'redirect for host', 'redirect for TOS and network', 'redirect for TOS and host'][code] ?? 'redirect';
-    case 8: return 'echo request';
-    case 9: return 'router advertisement';
-    case 10: return 'router solicitation';
-    case 11: return code === 1 ? 'fragment reassembly time exceeded' : 'time exceeded in-transit';
-    case 12: return 'parameter problem';
-    case 13: return 'time stamp request';
-    case 14: return 'time stamp reply';
-    default: return `type ${type} code ${code}`;
+    case 0:
+      return 'echo reply';
+    case 3:
+      return ICMP_UNREACH[code] ?? `destination unreachable code ${code}`;
+    case 4:
+      return 'source quench';
+    case 5:
+      return (
+        [
+          'redirect for network',
+          'redirect for host',
+          'redirect for TOS and network',
+          'redirect for TOS and host',
+        ][code] ?? 'redirect'
+      );
+    case 8:
+      return 'echo request';
+    case 9:
+      return 'router advertisement';
+    case 10:
+      return 'router solicitation';
+    case 11:
+      return code === 1 ? 'fragment reassembly time exceeded' : 'time exceeded in-transit';
+    case 12:
+      return 'parameter problem';
+    case 13:
+      return 'time stamp request';
+    case 14:
+      return 'time stamp reply';
+    default:
+      return `type ${type} code ${code}`;
   }
 }
 
 const ICMP6_UNREACH = [
-  'no route to destination', 'administratively prohibited', 'beyond scope of source address',
-  'address unreachable', 'port unreachable', 'source address failed ingress/egress policy', 'reject route to destination',
+  'no route to destination',
+  'administratively prohibited',
+  'beyond scope of source address',
+  'address unreachable',
+  'port unreachable',
+  'source address failed ingress/egress policy',
+  'reject route to destination',
 ];
 
 function icmp6Description(type: number, code: number): string {
   switch (type) {
-    case 1: return ICMP6_UNREACH[code] ?? `destination unreachable code ${code}`;
-    case 2: return 'packet too big';
-    case 3: return code === 1 ? 'fragment reassembly time exceeded' : 'hop limit exceeded in transit';
-    case 4: return ['erroneous header field', 'unrecognized next header', 'unrecognized IPv6 option'][code] ?? 'parameter problem';
-    case 128: return 'echo request';
-    case 129: return 'echo reply';
-    case 130: return 'multicast listener query';
-    case 131: return 'multicast listener report';
-    case 132: return 'multicast listener done';
-    case 133: return 'router solicitation';
-    case 134: return 'router advertisement';
-    case 135: return 'neighbor solicitation';
-    case 136: return 'neighbor advertisement';
-    case 137: return 'redirect';
-    case 143: return 'multicast listener report v2';
-    default: return `type ${type} code ${code}`;
+    case 1:
+      return ICMP6_UNREACH[code] ?? `destination unreachable code ${code}`;
+    case 2:
+      return 'packet too big';
+    case 3:
+      return code === 1 ? 'fragment reassembly time exceeded' : 'hop limit exceeded in transit';
+    case 4:
+      return (
+        ['erroneous header field', 'unrecognized next header', 'unrecognized IPv6 option'][code] ??
+        'parameter problem'
+      );
+    case 128:
+      return 'echo request';
+    case 129:
+      return 'echo reply';
+    case 130:
+      return 'multicast listener query';
+    case 131:
+      return 'multicast listener report';
+    case 132:
+      return 'multicast listener done';
+    case 133:
+      return 'router solicitation';
+    case 134:
+      return 'router advertisement';
+    case 135:
+      return 'neighbor solicitation';
+    case 136:
+      return 'neighbor advertisement';
+    case 137:
+      return 'redirect';
+    case 143:
+      return 'multicast listener report v2';
+    default:
+      return `type ${type} code ${code}`;
   }
 }
 
 function formatOptions(o: TcpOptions, peerIsn: number | undefined): string {
   const parts = o.order.map((name) => {
     switch (name) {
-      case 'mss': return o.mss !== undefined ? `mss ${o.mss}` : name;
-      case 'wscale': return o.wscale !== undefined ? `wscale ${o.wscale}` : name;
-      case 'TS': return o.timestamp ? `TS val ${o.timestamp.val} ecr ${o.timestamp.ecr}` : name;
+      case 'mss':
+        return o.mss !== undefined ? `mss ${o.mss}` : name;
+      case 'wscale':
+        return o.wscale !== undefined ? `wscale ${o.wscale}` : name;
+      case 'TS':
+        return o.timestamp ? `TS val ${o.timestamp.val} ecr ${o.timestamp.ecr}` : name;
       case 'sack': {
         const blocks = o.sack ?? [];
         const rel = (x: number): number => (peerIsn === undefined ? x : (x - peerIsn) >>> 0);
         return `sack ${blocks.length} ${blocks.map(([l, r]) => `{${rel(l)}:${rel(r)}}`).join('')}`;
       }
-      default: return name;
+      default:
+        return name;
     }
   });
   return parts.join(',');
@@ -439,7 +571,9 @@ export function formatPacket(p: Packet): string {
   const t = p.t.toFixed(6);
   const ip = p.ip;
   const fragmented = !!ip.mf || !!ip.fragOffset;
-  const frag = fragmented ? `frag id ${ip.id}, offset ${(ip.fragOffset ?? 0) * 8}, flags [${ip.mf ? '+' : 'none'}]` : '';
+  const frag = fragmented
+    ? `frag id ${ip.id}, offset ${(ip.fragOffset ?? 0) * 8}, flags [${ip.mf ? '+' : 'none'}]`
+    : '';
   if (p.tcp) {
     const c = p.tcp;
     let s = `${t} ${ip.src}.${c.srcPort} > ${ip.dst}.${c.dstPort}: Flags [${c.flags}]`;

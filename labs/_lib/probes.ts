@@ -18,7 +18,12 @@ const SHARED_HEADERS = join(LABS_DIR, 'probes');
 /** The .h files beside the probe and in labs/probes, in a stable order. */
 function headersFor(source: string): string[] {
   const dirs = [...new Set([SHARED_HEADERS, dirname(source)])];
-  return dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.h')).sort().map((f) => join(dir, f)));
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.h'))
+      .sort()
+      .map((f) => join(dir, f)),
+  );
 }
 const CFLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-pthread'];
 
@@ -49,12 +54,17 @@ function compileIfNeeded(name: string, env: NodeJS.ProcessEnv): string {
   if (!existsSync(source)) throw new LabError(EXIT.setup, `Probe source ${name} does not exist.`);
   const cc = findCompiler(env);
   if (!cc) {
-    throw new LabError(EXIT.missingTool, 'No C compiler found (tried $CC, cc, gcc, clang).',
-      'Install one: apt-get install gcc (Debian/Ubuntu), dnf install gcc (Fedora).');
+    throw new LabError(
+      EXIT.missingTool,
+      'No C compiler found (tried $CC, cc, gcc, clang).',
+      'Install one: apt-get install gcc (Debian/Ubuntu), dnf install gcc (Fedora).',
+    );
   }
   // Every header a probe can include (the shared ones and its chapter's own) is part of the key,
   // so editing any of them rebuilds the probe.
-  const hash = createHash('sha256').update(readFileSync(source)).update(JSON.stringify([cc, CFLAGS]));
+  const hash = createHash('sha256')
+    .update(readFileSync(source))
+    .update(JSON.stringify([cc, CFLAGS]));
   for (const header of headersFor(source)) hash.update(header).update(readFileSync(header));
   const key = hash.digest('hex').slice(0, 16);
   const binary = join(cacheDir('probes'), `${basename(name, '.c')}-${key}`);
@@ -65,7 +75,10 @@ function compileIfNeeded(name: string, env: NodeJS.ProcessEnv): string {
     encoding: 'utf8',
   });
   if (result.status !== 0) {
-    throw new LabError(EXIT.setup, `Compiling probe ${name} with ${cc} failed:\n${result.stderr.trim()}`);
+    throw new LabError(
+      EXIT.setup,
+      `Compiling probe ${name} with ${cc} failed:\n${result.stderr.trim()}`,
+    );
   }
   // Rename is atomic: two labs building the same probe at once both end with a whole binary.
   renameSync(partial, binary);

@@ -15,29 +15,43 @@ export function report(lab: LabDefinition, run: LabRun): { text: string; allHold
   const lines: string[] = [];
   lines.push(bold(`▶ ${lab.id} — ${lab.title}`));
   lines.push(`  ${lab.verifies}`);
-  lines.push(dim(`  kernel ${run.kernel.release} · ${run.privilege} · ${(run.wallMs / 1000).toFixed(2)} s`));
+  lines.push(
+    dim(`  kernel ${run.kernel.release} · ${run.privilege} · ${(run.wallMs / 1000).toFixed(2)} s`),
+  );
   lines.push('', bold('Packets'));
   if (run.packets.length === 0) lines.push(dim('  (none captured)'));
   for (const p of run.packets) lines.push(`  ${formatPacket(p)}`);
   lines.push('', bold('Timeline'));
   for (const e of run.events) {
     const { t, host, event, ...fields } = e;
-    const rest = Object.entries(fields).map(([k, v]) => `${k}=${show(v)}`).join(' ');
-    lines.push(`  ${t.toFixed(6).padStart(10)}  ${host.padEnd(8)} ${event.padEnd(16)} ${dim(rest)}`);
+    const rest = Object.entries(fields)
+      .map(([k, v]) => `${k}=${show(v)}`)
+      .join(' ');
+    lines.push(
+      `  ${t.toFixed(6).padStart(10)}  ${host.padEnd(8)} ${event.padEnd(16)} ${dim(rest)}`,
+    );
   }
   lines.push('', bold('Facts'));
-  for (const [key, value] of Object.entries(run.facts)) lines.push(`  ${key.padEnd(28)} ${show(value)}`);
+  for (const [key, value] of Object.entries(run.facts))
+    lines.push(`  ${key.padEnd(28)} ${show(value)}`);
   lines.push('', bold('Claims'));
   const results = evaluate(lab.claims, run);
   for (const r of results) {
     const mark = r.holds ? green('✓') : red('✗');
     lines.push(`  ${mark} ${r.says}`);
     const observed = r.error ? `nothing (observe failed: ${r.error})` : show(r.observed);
-    lines.push(dim(`      expected ${r.expected}, observed ${observed}${r.kernelNote ? ` (${r.kernelNote})` : ''}`));
+    lines.push(
+      dim(
+        `      expected ${r.expected}, observed ${observed}${r.kernelNote ? ` (${r.kernelNote})` : ''}`,
+      ),
+    );
   }
   const allHold = results.every((r) => r.holds);
   if (!allHold) {
-    lines.push('', red('  Your kernel behaved differently from the recorded run on the claims marked ✗.'));
+    lines.push(
+      '',
+      red('  Your kernel behaved differently from the recorded run on the claims marked ✗.'),
+    );
     lines.push(dim('  That is a finding, not a crash: compare with the chapter and tell us.'));
   }
   return { text: lines.join('\n'), allHold };

@@ -14,7 +14,10 @@ export interface RunOutput {
  * Runs the lab; always cleans up. `onContext` lets the CLI reach the context to clean up on a
  * signal while the lab is still running.
  */
-export async function runLab(lab: LabDefinition, onContext?: (ctx: LabContext) => void): Promise<RunOutput> {
+export async function runLab(
+  lab: LabDefinition,
+  onContext?: (ctx: LabContext) => void,
+): Promise<RunOutput> {
   const ctx = new LabContext();
   onContext?.(ctx);
   const started = performance.now();

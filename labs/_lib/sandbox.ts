@@ -49,43 +49,63 @@ export function sandboxBlocker(
   read: (path: string) => string | undefined = readSetting,
 ): LabError | undefined {
   if (platform !== 'linux') {
-    return new LabError(EXIT.noSandbox, `Labs need Linux network namespaces; this is ${platform}.`,
-      'Read the recorded runs on the site, or run the labs in a Linux VM.');
+    return new LabError(
+      EXIT.noSandbox,
+      `Labs need Linux network namespaces; this is ${platform}.`,
+      'Read the recorded runs on the site, or run the labs in a Linux VM.',
+    );
   }
   for (const tool of ['unshare', 'ip', 'ss']) {
     if (!onPath(tool)) {
-      return new LabError(EXIT.missingTool, `\`${tool}\` was not found on PATH.`,
-        tool === 'unshare' ? 'Install util-linux.' : 'Install iproute2.');
+      return new LabError(
+        EXIT.missingTool,
+        `\`${tool}\` was not found on PATH.`,
+        tool === 'unshare' ? 'Install util-linux.' : 'Install iproute2.',
+      );
     }
   }
   if (uid === 0) return undefined;
   if (read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1') {
-    return new LabError(EXIT.noSandbox,
+    return new LabError(
+      EXIT.noSandbox,
       'Unprivileged user namespaces are forbidden by kernel.apparmor_restrict_unprivileged_userns=1.',
-      'Run the lab as root (sudo -E npm run lab -- ...), or allow them: sysctl kernel.apparmor_restrict_unprivileged_userns=0.');
+      'Run the lab as root (sudo -E npm run lab -- ...), or allow them: sysctl kernel.apparmor_restrict_unprivileged_userns=0.',
+    );
   }
   if (read('/proc/sys/kernel/unprivileged_userns_clone') === '0') {
-    return new LabError(EXIT.noSandbox,
+    return new LabError(
+      EXIT.noSandbox,
       'Unprivileged user namespaces are disabled by kernel.unprivileged_userns_clone=0.',
-      'Run the lab as root, or set kernel.unprivileged_userns_clone=1.');
+      'Run the lab as root, or set kernel.unprivileged_userns_clone=1.',
+    );
   }
   if (read('/proc/sys/user/max_user_namespaces') === '0') {
-    return new LabError(EXIT.noSandbox, 'User namespaces are disabled (user.max_user_namespaces=0).',
-      'Run the lab as root, or raise user.max_user_namespaces.');
+    return new LabError(
+      EXIT.noSandbox,
+      'User namespaces are disabled (user.max_user_namespaces=0).',
+      'Run the lab as root, or raise user.max_user_namespaces.',
+    );
   }
   return undefined;
 }
 
 function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${tool}`))
-    || ['/usr/sbin', '/sbin'].some((dir) => existsSync(`${dir}/${tool}`));
+  return (
+    (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${tool}`)) ||
+    ['/usr/sbin', '/sbin'].some((dir) => existsSync(`${dir}/${tool}`))
+  );
 }
 
 /** The unshare argv that enters a fresh sandbox for the given privilege. */
 export function unshareArgs(privilege: Privilege): string[] {
   return [
     ...(privilege === 'userns' ? ['--user', '--map-root-user'] : []),
-    '--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc',
+    '--net',
+    '--mount',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '--mount-proc',
   ];
 }
 
@@ -100,12 +120,17 @@ export async function runInSandbox(argv: string[], simulateRefusal = false): Pro
   const privilege: Privilege = process.getuid?.() === 0 ? 'root' : 'userns';
   const probe = spawnSync('unshare', [...unshareArgs(privilege), 'true'], { encoding: 'utf8' });
   if (simulateRefusal || probe.status !== 0) {
-    const why = simulateRefusal ? 'unshare: unshare failed: Operation not permitted (simulated)' : probe.stderr.trim();
-    throw new LabError(EXIT.noSandbox, `Cannot create the lab's namespaces: ${why}`,
+    const why = simulateRefusal
+      ? 'unshare: unshare failed: Operation not permitted (simulated)'
+      : probe.stderr.trim();
+    throw new LabError(
+      EXIT.noSandbox,
+      `Cannot create the lab's namespaces: ${why}`,
       privilege === 'root'
         ? 'The kernel refused network/mount/PID namespaces: inside a container, run it with --privileged.'
-        : 'Unprivileged user namespaces seem forbidden (check kernel.apparmor_restrict_unprivileged_userns, '
-          + 'kernel.unprivileged_userns_clone, user.max_user_namespaces), or run as root.');
+        : 'Unprivileged user namespaces seem forbidden (check kernel.apparmor_restrict_unprivileged_userns, ' +
+            'kernel.unprivileged_userns_clone, user.max_user_namespaces), or run as root.',
+    );
   }
   const child = spawn('unshare', [...unshareArgs(privilege), process.execPath, ...argv], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
@@ -138,7 +163,10 @@ export async function runInSandbox(argv: string[], simulateRefusal = false): Pro
 export function prepareSandbox(onStop: () => void): void {
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'socket-labs', '/run']);
   if (mount.status !== 0) {
-    throw new LabError(EXIT.noSandbox, `Cannot mount a private /run in the sandbox: ${mount.stderr}`);
+    throw new LabError(
+      EXIT.noSandbox,
+      `Cannot mount a private /run in the sandbox: ${mount.stderr}`,
+    );
   }
   spawnSync('mkdir', ['-p', '/run/netns']);
   watchParent(onStop);

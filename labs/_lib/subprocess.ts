@@ -19,7 +19,11 @@ export interface CliResult {
 }
 
 /** Runs `node labs/cli.ts ...args`; resolves on exit whatever the code; kills it after `timeoutMs`. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
@@ -43,14 +47,22 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 /** Runs labs with --json; throws with the CLI's message when it exits non-zero. */
-export async function runLabsJson(ids: string[], env: NodeJS.ProcessEnv = {}): Promise<{ runs: LabRun[]; wallMs: number }> {
+export async function runLabsJson(
+  ids: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ runs: LabRun[]; wallMs: number }> {
   const result = await runCli([...ids, '--json'], env);
-  if (result.code !== 0) throw new Error(`lab CLI exited ${result.code} for ${ids.join(' ')}:\n${result.stderr.trim()}`);
+  if (result.code !== 0)
+    throw new Error(`lab CLI exited ${result.code} for ${ids.join(' ')}:\n${result.stderr.trim()}`);
   return { runs: JSON.parse(result.stdout) as LabRun[], wallMs: result.wallMs };
 }
 
 /** Runs each lab in its own process, `concurrency` at a time; results in the input order. */
-export async function runEach<T>(ids: string[], concurrency: number, run: (id: string) => Promise<T>): Promise<T[]> {
+export async function runEach<T>(
+  ids: string[],
+  concurrency: number,
+  run: (id: string) => Promise<T>,
+): Promise<T[]> {
   const results: T[] = new Array(ids.length);
   let next = 0;
   const worker = async () => {
@@ -72,7 +84,11 @@ export function slowestFirst(ids: string[]): string[] {
   const recordedMs = (id: string) => {
     const [chapter, name] = id.split('/');
     try {
-      return (JSON.parse(readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8')) as LabRun).wallMs;
+      return (
+        JSON.parse(
+          readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8'),
+        ) as LabRun
+      ).wallMs;
     } catch {
       return Number.POSITIVE_INFINITY;
     }

@@ -38,7 +38,12 @@ export interface Packet {
     dstPort: number;
     /** Flag letters in tcpdump order, e.g. `S`, `S.`, `.`, `P.`, `F.`, `R.`. */
     flags: string;
-    syn: boolean; ack: boolean; fin: boolean; rst: boolean; psh: boolean; urg: boolean;
+    syn: boolean;
+    ack: boolean;
+    fin: boolean;
+    rst: boolean;
+    psh: boolean;
+    urg: boolean;
     seq: number;
     ackNum: number;
     /** Sequence number relative to the sender's ISN (the ISN itself is 0). */

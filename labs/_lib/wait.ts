@@ -6,10 +6,15 @@ import { EXIT, LabError } from './errors.ts';
  * states no probe announces (a route's cached PMTU, a counter that moves): the wait ends on the
  * state itself, so a slow machine waits longer instead of failing.
  */
-export async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new LabError(EXIT.setup, `Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    if (Date.now() > deadline)
+      throw new LabError(EXIT.setup, `Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

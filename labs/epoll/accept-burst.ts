@@ -19,19 +19,84 @@ export default defineLab({
     'Verify: with five connections queued, one epoll_wait reports the listener once; a loop of accept() on an O_NONBLOCK listener returns five sockets then EAGAIN; on a blocking listener the sixth accept() blocks (here until SO_RCVTIMEO); with EPOLLET and one accept() per wakeup, four connections stay queued and the next epoll_wait times out.',
   probes: ['epoll/accept-burst.c', 'epoll/epoll-util.h'],
   claims: [
-    { id: 'queued', says: 'All five handshakes completed before the server looked: the accept queue holds 5.', observe: (r) => r.facts.queued, expect: { equals: [5, 5, 5] } },
-    { id: 'one-wakeup', says: 'One epoll_wait returns one event for the listener, however many connections wait behind it.', observe: (r) => r.facts.nonblockingWakeups, expect: { equals: 1 } },
-    { id: 'one-wakeup-mask', says: 'The event is EPOLLIN on the listening socket.', observe: (r) => r.facts.nonblockingEvents, expect: { equals: ['EPOLLIN'] } },
-    { id: 'nonblocking-all', says: 'The accept() loop on a non-blocking listener takes all five connections.', observe: (r) => r.facts.nonblockingAccepted, expect: { equals: 5 } },
-    { id: 'nonblocking-eagain', says: 'The sixth accept() fails at once with EAGAIN (EWOULDBLOCK is the same number on Linux).', observe: (r) => r.facts.nonblockingEndErrno, expect: { equals: 'EAGAIN' } },
-    { id: 'nonblocking-fast', says: 'That failing accept() returns in well under a millisecond… (ms).', observe: (r) => r.facts.nonblockingLastAcceptMs, expect: { atMost: 5 } },
-    { id: 'blocking-all', says: 'The loop on a blocking listener also takes the five queued connections.', observe: (r) => r.facts.blockingAccepted, expect: { equals: 5 } },
-    { id: 'blocking-hangs', says: '…but the sixth accept() blocks: here for the whole 200 ms SO_RCVTIMEO (ms); without a timeout, until the next client arrives.', observe: (r) => r.facts.blockingLastAcceptMs, expect: { between: [150, 1000] } },
-    { id: 'blocking-timeout-errno', says: 'When the receive timeout expires, accept() fails with EAGAIN, exactly like a non-blocking one.', observe: (r) => r.facts.blockingEndErrno, expect: { equals: 'EAGAIN' } },
-    { id: 'et-one-accepts-one', says: 'Edge-triggered with one accept() per wakeup takes one connection…', observe: (r) => r.facts.etOneAccepted, expect: { equals: 1 } },
-    { id: 'et-one-stranded', says: '…and leaves four in the accept queue…', observe: (r) => r.facts.etOneLeftQueued, expect: { equals: 4 } },
-    { id: 'et-one-hangs', says: '…while the next epoll_wait reports nothing: it times out (0 events).', observe: (r) => r.facts.etOneSecondWaitN, expect: { equals: 0 } },
-    { id: 'handshakes', says: 'On the wire: fifteen SYNs, fifteen SYN-ACKs and no RST; the only FINs are the server closing the eleven sockets it accepted.', observe: (r) => r.facts.wire, expect: { equals: { syn: 15, synAck: 15, rst: 0, serverFin: 11 } } },
+    {
+      id: 'queued',
+      says: 'All five handshakes completed before the server looked: the accept queue holds 5.',
+      observe: (r) => r.facts.queued,
+      expect: { equals: [5, 5, 5] },
+    },
+    {
+      id: 'one-wakeup',
+      says: 'One epoll_wait returns one event for the listener, however many connections wait behind it.',
+      observe: (r) => r.facts.nonblockingWakeups,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'one-wakeup-mask',
+      says: 'The event is EPOLLIN on the listening socket.',
+      observe: (r) => r.facts.nonblockingEvents,
+      expect: { equals: ['EPOLLIN'] },
+    },
+    {
+      id: 'nonblocking-all',
+      says: 'The accept() loop on a non-blocking listener takes all five connections.',
+      observe: (r) => r.facts.nonblockingAccepted,
+      expect: { equals: 5 },
+    },
+    {
+      id: 'nonblocking-eagain',
+      says: 'The sixth accept() fails at once with EAGAIN (EWOULDBLOCK is the same number on Linux).',
+      observe: (r) => r.facts.nonblockingEndErrno,
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'nonblocking-fast',
+      says: 'That failing accept() returns in well under a millisecond… (ms).',
+      observe: (r) => r.facts.nonblockingLastAcceptMs,
+      expect: { atMost: 5 },
+    },
+    {
+      id: 'blocking-all',
+      says: 'The loop on a blocking listener also takes the five queued connections.',
+      observe: (r) => r.facts.blockingAccepted,
+      expect: { equals: 5 },
+    },
+    {
+      id: 'blocking-hangs',
+      says: '…but the sixth accept() blocks: here for the whole 200 ms SO_RCVTIMEO (ms); without a timeout, until the next client arrives.',
+      observe: (r) => r.facts.blockingLastAcceptMs,
+      expect: { between: [150, 1000] },
+    },
+    {
+      id: 'blocking-timeout-errno',
+      says: 'When the receive timeout expires, accept() fails with EAGAIN, exactly like a non-blocking one.',
+      observe: (r) => r.facts.blockingEndErrno,
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'et-one-accepts-one',
+      says: 'Edge-triggered with one accept() per wakeup takes one connection…',
+      observe: (r) => r.facts.etOneAccepted,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'et-one-stranded',
+      says: '…and leaves four in the accept queue…',
+      observe: (r) => r.facts.etOneLeftQueued,
+      expect: { equals: 4 },
+    },
+    {
+      id: 'et-one-hangs',
+      says: '…while the next epoll_wait reports nothing: it times out (0 events).',
+      observe: (r) => r.facts.etOneSecondWaitN,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'handshakes',
+      says: 'On the wire: fifteen SYNs, fifteen SYN-ACKs and no RST; the only FINs are the server closing the eleven sockets it accepted.',
+      observe: (r) => r.facts.wire,
+      expect: { equals: { syn: 15, synAck: 15, rst: 0, serverFin: 11 } },
+    },
   ],
   async run(ctx) {
     const host = await ctx.host('host');
@@ -41,7 +106,8 @@ export default defineLab({
     const packets = await capture.stop();
     await probe.stop();
 
-    const burst = (mode: string): LabEvent | undefined => probe.events.find((e) => e.event === 'burst' && e.mode === mode);
+    const burst = (mode: string): LabEvent | undefined =>
+      probe.events.find((e) => e.event === 'burst' && e.mode === mode);
     const [nb, bl, et] = ['nonblocking', 'blocking', 'et-one'].map(burst);
     const ports = [PORT, PORT + 1, PORT + 2];
     const tcp = ports.flatMap((port) => onPort(packets, port));

@@ -73,12 +73,24 @@ export function rowsFor(n: number, events: LabEvent[]): BenchRow[] {
     const unsupported = events.find((e) => e.event === 'unsupported' && e.method === method);
     const results = events.filter((e) => e.event === 'result' && e.method === method);
     if (unsupported || results.length === 0) {
-      return { n, method, supported: false, reason: String(unsupported?.reason ?? 'no result'), runs: 0, msgsPerRun: [],
-        cpuUsPerMsg: NaN, syscallsPerMsg: NaN, wallUsPerMsg: NaN };
+      return {
+        n,
+        method,
+        supported: false,
+        reason: String(unsupported?.reason ?? 'no result'),
+        runs: 0,
+        msgsPerRun: [],
+        cpuUsPerMsg: NaN,
+        syscallsPerMsg: NaN,
+        wallUsPerMsg: NaN,
+      };
     }
     const per = (key: string) => results.map((e) => Number(e[key]) / Number(e.msgs));
     return {
-      n, method, supported: true, runs: results.length,
+      n,
+      method,
+      supported: true,
+      runs: results.length,
       msgsPerRun: results.map((e) => Number(e.msgs)),
       cpuUsPerMsg: round(median(per('cpuUs'))),
       syscallsPerMsg: round(median(per('syscalls'))),
@@ -92,23 +104,38 @@ export function formatTable(rows: BenchRow[]): string {
   const ns = [...new Set(rows.map((r) => r.n))];
   const cell = (r: BenchRow | undefined, key: 'cpuUsPerMsg' | 'syscallsPerMsg') =>
     !r ? '' : r.supported ? String(r[key]) : 'n/a';
-  const head = ['N', ...BENCH_METHODS.map((m) => `${m} µs`), ...BENCH_METHODS.map((m) => `${m} calls`)];
+  const head = [
+    'N',
+    ...BENCH_METHODS.map((m) => `${m} µs`),
+    ...BENCH_METHODS.map((m) => `${m} calls`),
+  ];
   const lines = ns.map((n) => {
     const byMethod = (m: string) => rows.find((r) => r.n === n && r.method === m);
-    return [String(n), ...BENCH_METHODS.map((m) => cell(byMethod(m), 'cpuUsPerMsg')),
-      ...BENCH_METHODS.map((m) => cell(byMethod(m), 'syscallsPerMsg'))];
+    return [
+      String(n),
+      ...BENCH_METHODS.map((m) => cell(byMethod(m), 'cpuUsPerMsg')),
+      ...BENCH_METHODS.map((m) => cell(byMethod(m), 'syscallsPerMsg')),
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (l: string[]) => l.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return ['CPU time (µs) and syscalls per delivered message, receiver side, median of runs', fmt(head), ...lines.map(fmt)].join('\n');
+  return [
+    'CPU time (µs) and syscalls per delivered message, receiver side, median of runs',
+    fmt(head),
+    ...lines.map(fmt),
+  ].join('\n');
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false } },
+    options: {
+      runs: { type: 'string', default: '5' },
+      'no-write': { type: 'boolean', default: false },
+    },
   });
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new LabError(EXIT.usage, '--runs must be an integer in [1, 50].');
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50)
+    throw new LabError(EXIT.usage, '--runs must be an integer in [1, 50].');
   if (!insideSandbox()) return runInSandbox([process.argv[1]!, ...process.argv.slice(2)]);
 
   const ctx = new LabContext();
@@ -129,7 +156,13 @@ async function main(): Promise<number> {
       kernel: { release: release(), version: version(), machine: machine() },
       cpus: cpus().length,
       privilege: sandboxPrivilege(),
-      params: { runs, msgs: MSGS, budgetMs: BUDGET_MS, messageBytes: 32, active: 'min(N, 3) connections: first, middle, last' },
+      params: {
+        runs,
+        msgs: MSGS,
+        budgetMs: BUDGET_MS,
+        messageBytes: 32,
+        active: 'min(N, 3) connections: first, middle, last',
+      },
       wallMs: Math.round(performance.now() - started),
       ns: BENCH_NS,
       methods: [...BENCH_METHODS],
@@ -142,7 +175,10 @@ async function main(): Promise<number> {
     if (!values['no-write']) {
       mkdirSync(dirname(BENCH_FILE), { recursive: true });
       // NaN is not JSON: unsupported cells are written as null.
-      writeFileSync(BENCH_FILE, `${JSON.stringify(result, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 1)}\n`);
+      writeFileSync(
+        BENCH_FILE,
+        `${JSON.stringify(result, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 1)}\n`,
+      );
       console.log(`wrote ${BENCH_FILE}`);
     }
     return EXIT.ok;
@@ -153,7 +189,9 @@ async function main(): Promise<number> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (error: unknown) => {
       if (error instanceof LabError) {
         console.error(`bench: ${error.message}`);

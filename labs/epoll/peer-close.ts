@@ -17,20 +17,90 @@ export default defineLab({
     'Verify: on a socket registered for EPOLLIN | EPOLLRDHUP, data alone gives EPOLLIN, a FIN gives EPOLLIN | EPOLLRDHUP and state CLOSE-WAIT whether or not data is still unread, recv() returns the data and then 0, and an RST adds EPOLLERR | EPOLLHUP with recv() failing ECONNRESET.',
   probes: ['epoll/peer-close.c', 'epoll/epoll-util.h'],
   claims: [
-    { id: 'data-mask', says: 'Data alone: EPOLLIN, nothing else.', observe: (r) => r.facts.dataEvents, expect: { equals: ['EPOLLIN'] } },
-    { id: 'fin-mask', says: 'A FIN alone: EPOLLIN as well, plus EPOLLRDHUP.', observe: (r) => r.facts.finEvents, expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] } },
-    { id: 'data-fin-mask', says: 'Data followed by a FIN: the same EPOLLIN | EPOLLRDHUP as a FIN alone, so the mask cannot say whether data is waiting.', observe: (r) => r.facts.dataThenFinEvents, expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] } },
-    { id: 'data-recv', says: 'Data alone: recv() returns the 5 bytes, then EAGAIN.', observe: (r) => r.facts.dataRecvs, expect: { equals: [5, 'EAGAIN'] } },
-    { id: 'fin-recv', says: 'A FIN alone: recv() returns 0 at once.', observe: (r) => r.facts.finRecvs, expect: { equals: [0] } },
-    { id: 'data-fin-recv', says: 'Data then FIN: recv() returns the 5 bytes first, then 0.', observe: (r) => r.facts.dataThenFinRecvs, expect: { equals: [5, 0] } },
-    { id: 'state-data', says: 'TCP_INFO with data alone: ESTAB.', observe: (r) => r.facts.dataState, expect: { equals: 'ESTAB' } },
-    { id: 'state-fin', says: 'TCP_INFO after a FIN: CLOSE-WAIT…', observe: (r) => r.facts.finState, expect: { equals: 'CLOSE-WAIT' } },
-    { id: 'state-data-fin', says: '…and also CLOSE-WAIT while 5 bytes are still unread: closing on that state throws data away.', observe: (r) => [r.facts.dataThenFinState, r.facts.dataThenFinPending], expect: { equals: ['CLOSE-WAIT', 5] } },
-    { id: 'half-close', says: 'After the peer\'s FIN we can still send: the peer reads our 3 bytes (a FIN closes one direction only).', observe: (r) => r.facts.finHalfCloseSendBack, expect: { equals: 3 } },
-    { id: 'rst-mask', says: 'An RST: EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP.', observe: (r) => r.facts.rstEvents, expect: { equals: ['EPOLLIN', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP'] } },
-    { id: 'rst-recv', says: 'After an RST, recv() fails with ECONNRESET (the pending error), not 0.', observe: (r) => r.facts.rstRecvs, expect: { equals: ['ECONNRESET'] } },
-    { id: 'rst-state', says: 'TCP_INFO after the RST: TCP_CLOSE (which ss prints as UNCONN).', observe: (r) => r.facts.rstState, expect: { equals: 'UNCONN' } },
-    { id: 'wire', says: 'On the wire, from the peer: 5 bytes (then its FIN at teardown); a FIN; 5 bytes and a FIN; an RST; and the FIN closing the timing connection.', observe: (r) => r.facts.peerSegments, expect: { equals: ['P. 5', 'F.', 'F.', 'P. 5', 'F.', 'R.', 'F.'] } },
+    {
+      id: 'data-mask',
+      says: 'Data alone: EPOLLIN, nothing else.',
+      observe: (r) => r.facts.dataEvents,
+      expect: { equals: ['EPOLLIN'] },
+    },
+    {
+      id: 'fin-mask',
+      says: 'A FIN alone: EPOLLIN as well, plus EPOLLRDHUP.',
+      observe: (r) => r.facts.finEvents,
+      expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'data-fin-mask',
+      says: 'Data followed by a FIN: the same EPOLLIN | EPOLLRDHUP as a FIN alone, so the mask cannot say whether data is waiting.',
+      observe: (r) => r.facts.dataThenFinEvents,
+      expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'data-recv',
+      says: 'Data alone: recv() returns the 5 bytes, then EAGAIN.',
+      observe: (r) => r.facts.dataRecvs,
+      expect: { equals: [5, 'EAGAIN'] },
+    },
+    {
+      id: 'fin-recv',
+      says: 'A FIN alone: recv() returns 0 at once.',
+      observe: (r) => r.facts.finRecvs,
+      expect: { equals: [0] },
+    },
+    {
+      id: 'data-fin-recv',
+      says: 'Data then FIN: recv() returns the 5 bytes first, then 0.',
+      observe: (r) => r.facts.dataThenFinRecvs,
+      expect: { equals: [5, 0] },
+    },
+    {
+      id: 'state-data',
+      says: 'TCP_INFO with data alone: ESTAB.',
+      observe: (r) => r.facts.dataState,
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'state-fin',
+      says: 'TCP_INFO after a FIN: CLOSE-WAIT…',
+      observe: (r) => r.facts.finState,
+      expect: { equals: 'CLOSE-WAIT' },
+    },
+    {
+      id: 'state-data-fin',
+      says: '…and also CLOSE-WAIT while 5 bytes are still unread: closing on that state throws data away.',
+      observe: (r) => [r.facts.dataThenFinState, r.facts.dataThenFinPending],
+      expect: { equals: ['CLOSE-WAIT', 5] },
+    },
+    {
+      id: 'half-close',
+      says: "After the peer's FIN we can still send: the peer reads our 3 bytes (a FIN closes one direction only).",
+      observe: (r) => r.facts.finHalfCloseSendBack,
+      expect: { equals: 3 },
+    },
+    {
+      id: 'rst-mask',
+      says: 'An RST: EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP.',
+      observe: (r) => r.facts.rstEvents,
+      expect: { equals: ['EPOLLIN', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'rst-recv',
+      says: 'After an RST, recv() fails with ECONNRESET (the pending error), not 0.',
+      observe: (r) => r.facts.rstRecvs,
+      expect: { equals: ['ECONNRESET'] },
+    },
+    {
+      id: 'rst-state',
+      says: 'TCP_INFO after the RST: TCP_CLOSE (which ss prints as UNCONN).',
+      observe: (r) => r.facts.rstState,
+      expect: { equals: 'UNCONN' },
+    },
+    {
+      id: 'wire',
+      says: 'On the wire, from the peer: 5 bytes (then its FIN at teardown); a FIN; 5 bytes and a FIN; an RST; and the FIN closing the timing connection.',
+      observe: (r) => r.facts.peerSegments,
+      expect: { equals: ['P. 5', 'F.', 'F.', 'P. 5', 'F.', 'R.', 'F.'] },
+    },
   ],
   async run(ctx) {
     const host = await ctx.host('host');
@@ -40,10 +110,16 @@ export default defineLab({
     await probe.exited;
     const packets = await capture.stop();
 
-    const c = (name: string): LabEvent | undefined => probe.events.find((e) => e.event === 'case' && e.scenario === name);
+    const c = (name: string): LabEvent | undefined =>
+      probe.events.find((e) => e.event === 'case' && e.scenario === name);
     const cost = probe.events.find((e) => e.event === 'cost');
     const facts: Record<string, unknown> = {};
-    for (const [name, key] of [['data', 'data'], ['fin', 'fin'], ['data-then-fin', 'dataThenFin'], ['rst', 'rst']] as const) {
+    for (const [name, key] of [
+      ['data', 'data'],
+      ['fin', 'fin'],
+      ['data-then-fin', 'dataThenFin'],
+      ['rst', 'rst'],
+    ] as const) {
       const e = c(name);
       facts[`${key}Events`] = e?.events;
       facts[`${key}State`] = e?.state;
@@ -57,7 +133,9 @@ export default defineLab({
     // before the probe's own teardown of each connection.
     facts.peerSegments = onPort(packets, PORT)
       .filter((p) => p.tcp.dstPort === PORT && (p.tcp.payloadLength > 0 || p.tcp.fin || p.tcp.rst))
-      .map((p) => (p.tcp.payloadLength > 0 ? `${p.tcp.flags} ${p.tcp.payloadLength}` : p.tcp.flags));
+      .map((p) =>
+        p.tcp.payloadLength > 0 ? `${p.tcp.flags} ${p.tcp.payloadLength}` : p.tcp.flags,
+      );
     return { hosts: ctx.hostInfo(), packets, events: ctx.events, facts };
   },
 });

@@ -18,28 +18,64 @@ export default defineLab({
     'Verify: one TCP connection has a send and a receive buffer at each end; when both applications write and neither reads, all four fill: ss shows Send-Q and Recv-Q above zero on both sockets, both ends advertise window 0 and send zero-window probes, and both send() calls return EAGAIN: a deadlock that only a read can break.',
   probes: ['flow-control/bulk.c'],
   claims: [
-    { id: 'client-queues', says: 'The client socket holds unread bytes (Recv-Q) and unsent bytes (Send-Q) at once.', observe: (r) => r.facts.clientQueuesBothFull, expect: { equals: true } },
-    { id: 'server-queues', says: 'So does the server socket: four buffers, all holding data.', observe: (r) => r.facts.serverQueuesBothFull, expect: { equals: true } },
-    { id: 'zero-both-ways', says: 'Both ends advertise window 0.', observe: (r) => r.facts.zeroWindowFrom, expect: { equals: [CLIENT, SERVER] } },
-    { id: 'probes-both-ways', says: 'Both ends send zero-window probes.', observe: (r) => r.facts.probesFrom, expect: { equals: [CLIENT, SERVER] } },
-    { id: 'stalled', says: 'Both send() calls stopped with EAGAIN, each after writing well over its own send buffer.', observe: (r) => r.facts.bothStalled, expect: { equals: true } },
+    {
+      id: 'client-queues',
+      says: 'The client socket holds unread bytes (Recv-Q) and unsent bytes (Send-Q) at once.',
+      observe: (r) => r.facts.clientQueuesBothFull,
+      expect: { equals: true },
+    },
+    {
+      id: 'server-queues',
+      says: 'So does the server socket: four buffers, all holding data.',
+      observe: (r) => r.facts.serverQueuesBothFull,
+      expect: { equals: true },
+    },
+    {
+      id: 'zero-both-ways',
+      says: 'Both ends advertise window 0.',
+      observe: (r) => r.facts.zeroWindowFrom,
+      expect: { equals: [CLIENT, SERVER] },
+    },
+    {
+      id: 'probes-both-ways',
+      says: 'Both ends send zero-window probes.',
+      observe: (r) => r.facts.probesFrom,
+      expect: { equals: [CLIENT, SERVER] },
+    },
+    {
+      id: 'stalled',
+      says: 'Both send() calls stopped with EAGAIN, each after writing well over its own send buffer.',
+      observe: (r) => r.facts.bothStalled,
+      expect: { equals: true },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await tcpPair(ctx);
     const s = ctx.probe(server, 'flow-control/bulk.c', ['both', SERVER, PORT, BUF, 'server']);
     await s.waitFor('listening');
     const c = ctx.probe(client, 'flow-control/bulk.c', ['both', SERVER, PORT, BUF, 'client']);
-    const [cs, ss] = await Promise.all([c.waitFor('stalled', 20_000), s.waitFor('stalled', 20_000)]);
+    const [cs, ss] = await Promise.all([
+      c.waitFor('stalled', 20_000),
+      s.waitFor('stalled', 20_000),
+    ]);
     const [clientSs] = (await ssInfo(client)).filter((x) => x.peer.endsWith(`:${PORT}`));
     const [serverSs] = (await ssInfo(server)).filter((x) => x.local.endsWith(`:${PORT}`));
     const packets = await capture.stop();
-    const zeroFrom = [CLIENT, SERVER].filter((h) => windowsFrom(packets, h).some((w) => !w.p.tcp.syn && w.bytes === 0));
+    const zeroFrom = [CLIENT, SERVER].filter((h) =>
+      windowsFrom(packets, h).some((w) => !w.p.tcp.syn && w.bytes === 0),
+    );
     // A probe: an empty segment one below what the other side last acknowledged.
     const probesFrom = [CLIENT, SERVER].filter((h) => {
       let acked = -1;
       return tcp(packets).some((p) => {
         if (p.ip.src !== h && p.tcp.relAck !== undefined) acked = p.tcp.relAck;
-        return p.ip.src === h && p.tcp.payloadLength === 0 && !p.tcp.syn && !p.tcp.fin && p.tcp.relSeq === acked - 1;
+        return (
+          p.ip.src === h &&
+          p.tcp.payloadLength === 0 &&
+          !p.tcp.syn &&
+          !p.tcp.fin &&
+          p.tcp.relSeq === acked - 1
+        );
       });
     });
     return {
@@ -57,7 +93,9 @@ export default defineLab({
         serverQueuesBothFull: Boolean(serverSs && serverSs.recvQ > 0 && serverSs.sendQ > 0),
         zeroWindowFrom: zeroFrom,
         probesFrom,
-        bothStalled: (cs.written as number) > (cs.sndbuf as number) && (ss.written as number) > (ss.sndbuf as number),
+        bothStalled:
+          (cs.written as number) > (cs.sndbuf as number) &&
+          (ss.written as number) > (ss.sndbuf as number),
         clientSndWnd: cs.sndWnd,
         serverSndWnd: ss.sndWnd,
       },

@@ -10,7 +10,9 @@ import type { Packet } from '../_lib/types.ts';
 export const CLIENT = '198.51.100.1';
 export const SERVER = '198.51.100.2';
 
-export async function tcpPair(ctx: LabContext): Promise<{ client: Host; server: Host; capture: Capture }> {
+export async function tcpPair(
+  ctx: LabContext,
+): Promise<{ client: Host; server: Host; capture: Capture }> {
   const client = await ctx.host('client');
   const server = await ctx.host('server');
   await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });

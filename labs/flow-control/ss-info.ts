@@ -16,6 +16,10 @@ export async function ssInfo(host: Host): Promise<SsInfo[]> {
     .filter((s) => s.state === 'ESTAB')
     .map((s) => ({
       ...s,
-      info: Object.fromEntries(Object.entries(s.fields).filter(([, v]) => /^\d+(\.\d+)?$/.test(v)).map(([k, v]) => [k, Number(v)])),
+      info: Object.fromEntries(
+        Object.entries(s.fields)
+          .filter(([, v]) => /^\d+(\.\d+)?$/.test(v))
+          .map(([k, v]) => [k, Number(v)]),
+      ),
     }));
 }

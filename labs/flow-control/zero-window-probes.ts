@@ -21,31 +21,122 @@ export default defineLab({
   id: 'flow-control/zero-window-probes',
   title: 'A receiver that stops reading: zero window, probes, window update',
   verifies:
-    'Verify: a receiver that does not read lets its advertised window fall to 0; the sender\'s non-blocking send() then returns EAGAIN; the sender probes the zero window with empty segments carrying snd_una − 1 at intervals that double, and every answer still advertises window 0; when the reader drains, a window update reopens the window and every byte arrives.',
+    "Verify: a receiver that does not read lets its advertised window fall to 0; the sender's non-blocking send() then returns EAGAIN; the sender probes the zero window with empty segments carrying snd_una − 1 at intervals that double, and every answer still advertises window 0; when the reader drains, a window update reopens the window and every byte arrives.",
   probes: ['flow-control/bulk.c'],
   claims: [
-    { id: 'eagain', says: 'The sender\'s non-blocking send() returns EAGAIN once its send buffer is full.', observe: (r) => r.facts.sendErrno, expect: { equals: 'EAGAIN' } },
-    { id: 'shrinks', says: 'The receiver\'s advertised window shrinks step by step as unread data piles up.', observe: (r) => r.facts.windowShrinkSteps, expect: { atLeast: 2 } },
-    { id: 'zero', says: 'It reaches 0: the capture holds ACKs advertising window 0.', observe: (r) => r.facts.minReceiverWindow, expect: { equals: 0 } },
-    { id: 'probes', says: 'The sender then sends zero-window probes: empty segments with sequence number snd_una − 1.', observe: (r) => r.facts.probeCount, expect: { atLeast: PROBES } },
-    { id: 'probe-answers', says: 'Every answer to a probe still advertises window 0.', observe: (r) => r.facts.answersAdvertiseZero, expect: { equals: true } },
-    { id: 'answer-ratelimit', says: 'A probe that comes less than 500 ms after the previous answer gets none: the receiver rate-limits ACKs to out-of-window segments (tcp_invalid_ratelimit); all others are answered at once.', observe: (r) => r.facts.answersFollowRateLimit, expect: { equals: true }, kernelNote: 'net.ipv4.tcp_invalid_ratelimit, 500 ms by default since Linux 4.0' },
-    { id: 'first-probe', says: 'The first probe follows the zero window after about one RTO (200 ms minimum on a fast link).', observe: (r) => r.facts.firstProbeAfterS, expect: { between: [0.15, 1.0] } },
-    { id: 'backoff', says: 'Each interval between probes is about twice the one before (exponential backoff in tcp_probe_timer()): the smallest ratio ...', observe: (r) => r.facts.probeIntervalMinRatio, expect: { atLeast: 1.5 } },
-    { id: 'backoff-max', says: '... and the largest.', observe: (r) => r.facts.probeIntervalMaxRatio, expect: { atMost: 2.6 } },
-    { id: 'right-edge', says: 'The window\'s right edge (ack + window) never moves back: the window fills up, it is never withdrawn.', observe: (r) => r.facts.rightEdgeNeverRecedes, expect: { equals: true } },
-    { id: 'snd-wnd', says: 'While stalled, the sender\'s snd_wnd (TCP_INFO) is 0 ...', observe: (r) => r.facts.senderSndWnd, expect: { equals: 0 }, kernelNote: 'tcpi_snd_wnd exists since Linux 5.4' },
-    { id: 'cwnd', says: '... while its congestion window stays open: the receive window, not the network, is the limit.', observe: (r) => r.facts.senderCwnd, expect: { atLeast: 4 }, kernelNote: 'cwnd depends on the congestion control (recorded in the sysctls; a user namespace may not be allowed to pin cubic)' },
-    { id: 'send-q', says: 'ss shows the unsent and unacknowledged bytes as the sender\'s Send-Q.', observe: (r) => r.facts.senderSendQ, expect: { atLeast: 16384 } },
-    { id: 'recv-q', says: 'ss shows the unread bytes as the receiver\'s Recv-Q.', observe: (r) => r.facts.receiverRecvQ, expect: { atLeast: 32768 } },
-    { id: 'update', says: 'When the reader drains, the receiver sends a window update (window > 0) without waiting for a probe.', observe: (r) => r.facts.windowUpdateBytes, expect: { atLeast: 1448 } },
-    { id: 'complete', says: 'The transfer then completes: every byte arrives, nothing was lost.', observe: (r) => r.facts.drained, expect: { equals: TOTAL } },
+    {
+      id: 'eagain',
+      says: "The sender's non-blocking send() returns EAGAIN once its send buffer is full.",
+      observe: (r) => r.facts.sendErrno,
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'shrinks',
+      says: "The receiver's advertised window shrinks step by step as unread data piles up.",
+      observe: (r) => r.facts.windowShrinkSteps,
+      expect: { atLeast: 2 },
+    },
+    {
+      id: 'zero',
+      says: 'It reaches 0: the capture holds ACKs advertising window 0.',
+      observe: (r) => r.facts.minReceiverWindow,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'probes',
+      says: 'The sender then sends zero-window probes: empty segments with sequence number snd_una − 1.',
+      observe: (r) => r.facts.probeCount,
+      expect: { atLeast: PROBES },
+    },
+    {
+      id: 'probe-answers',
+      says: 'Every answer to a probe still advertises window 0.',
+      observe: (r) => r.facts.answersAdvertiseZero,
+      expect: { equals: true },
+    },
+    {
+      id: 'answer-ratelimit',
+      says: 'A probe that comes less than 500 ms after the previous answer gets none: the receiver rate-limits ACKs to out-of-window segments (tcp_invalid_ratelimit); all others are answered at once.',
+      observe: (r) => r.facts.answersFollowRateLimit,
+      expect: { equals: true },
+      kernelNote: 'net.ipv4.tcp_invalid_ratelimit, 500 ms by default since Linux 4.0',
+    },
+    {
+      id: 'first-probe',
+      says: 'The first probe follows the zero window after about one RTO (200 ms minimum on a fast link).',
+      observe: (r) => r.facts.firstProbeAfterS,
+      expect: { between: [0.15, 1.0] },
+    },
+    {
+      id: 'backoff',
+      says: 'Each interval between probes is about twice the one before (exponential backoff in tcp_probe_timer()): the smallest ratio ...',
+      observe: (r) => r.facts.probeIntervalMinRatio,
+      expect: { atLeast: 1.5 },
+    },
+    {
+      id: 'backoff-max',
+      says: '... and the largest.',
+      observe: (r) => r.facts.probeIntervalMaxRatio,
+      expect: { atMost: 2.6 },
+    },
+    {
+      id: 'right-edge',
+      says: "The window's right edge (ack + window) never moves back: the window fills up, it is never withdrawn.",
+      observe: (r) => r.facts.rightEdgeNeverRecedes,
+      expect: { equals: true },
+    },
+    {
+      id: 'snd-wnd',
+      says: "While stalled, the sender's snd_wnd (TCP_INFO) is 0 ...",
+      observe: (r) => r.facts.senderSndWnd,
+      expect: { equals: 0 },
+      kernelNote: 'tcpi_snd_wnd exists since Linux 5.4',
+    },
+    {
+      id: 'cwnd',
+      says: '... while its congestion window stays open: the receive window, not the network, is the limit.',
+      observe: (r) => r.facts.senderCwnd,
+      expect: { atLeast: 4 },
+      kernelNote:
+        'cwnd depends on the congestion control (recorded in the sysctls; a user namespace may not be allowed to pin cubic)',
+    },
+    {
+      id: 'send-q',
+      says: "ss shows the unsent and unacknowledged bytes as the sender's Send-Q.",
+      observe: (r) => r.facts.senderSendQ,
+      expect: { atLeast: 16384 },
+    },
+    {
+      id: 'recv-q',
+      says: "ss shows the unread bytes as the receiver's Recv-Q.",
+      observe: (r) => r.facts.receiverRecvQ,
+      expect: { atLeast: 32768 },
+    },
+    {
+      id: 'update',
+      says: 'When the reader drains, the receiver sends a window update (window > 0) without waiting for a probe.',
+      observe: (r) => r.facts.windowUpdateBytes,
+      expect: { atLeast: 1448 },
+    },
+    {
+      id: 'complete',
+      says: 'The transfer then completes: every byte arrives, nothing was lost.',
+      observe: (r) => r.facts.drained,
+      expect: { equals: TOTAL },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await tcpPair(ctx);
     const sink = ctx.probe(server, 'flow-control/bulk.c', ['sink', SERVER, PORT, RCVBUF, TOTAL]);
     await sink.waitFor('listening');
-    const source = ctx.probe(client, 'flow-control/bulk.c', ['source', SERVER, PORT, SNDBUF, TOTAL, PROBES]);
+    const source = ctx.probe(client, 'flow-control/bulk.c', [
+      'source',
+      SERVER,
+      PORT,
+      SNDBUF,
+      TOTAL,
+      PROBES,
+    ]);
     const blocked = await source.waitFor('blocked');
     const probing = await source.waitFor('probing', 20_000);
     // The connection is stalled and nothing changes until the reader drains: sample both ends.
@@ -60,14 +151,23 @@ export default defineLab({
     const firstZero = rwin.findIndex((w) => w.bytes === 0);
     const beforeZero = rwin.slice(0, firstZero).map((w) => w.bytes);
     let shrinkSteps = 0;
-    for (let i = 1; i < beforeZero.length; i++) if (beforeZero[i] < beforeZero[i - 1]) shrinkSteps++;
+    for (let i = 1; i < beforeZero.length; i++)
+      if (beforeZero[i] < beforeZero[i - 1]) shrinkSteps++;
     // Probes: after the first zero window, empty client segments one below the acknowledged point.
     const zeroAt = firstZero >= 0 ? rwin[firstZero].p.t : Infinity;
     const probes: ReturnType<typeof tcp> = [];
     let acked = 0;
     for (const p of tcp(packets)) {
       if (p.ip.src === SERVER && p.tcp.relAck !== undefined) acked = p.tcp.relAck;
-      if (p.ip.src === CLIENT && p.t > zeroAt && p.tcp.payloadLength === 0 && !p.tcp.syn && !p.tcp.fin && !p.tcp.rst && p.tcp.relSeq === acked - 1) {
+      if (
+        p.ip.src === CLIENT &&
+        p.t > zeroAt &&
+        p.tcp.payloadLength === 0 &&
+        !p.tcp.syn &&
+        !p.tcp.fin &&
+        !p.tcp.rst &&
+        p.tcp.relSeq === acked - 1
+      ) {
         probes.push(p);
       }
     }
@@ -83,14 +183,21 @@ export default defineLab({
     let followsRateLimit = probes.length > 0;
     probes.forEach((probe, i) => {
       const since = probe.t - lastAnswer;
-      if (Math.abs(since - 0.5) > 0.02 && Boolean(answers[i]) !== since >= 0.5) followsRateLimit = false;
+      if (Math.abs(since - 0.5) > 0.02 && Boolean(answers[i]) !== since >= 0.5)
+        followsRateLimit = false;
       if (answers[i]) lastAnswer = answers[i]!.p.t;
     });
-    const edges = rwin.filter((w) => w.p.tcp.relAck !== undefined).map((w) => w.p.tcp.relAck! + w.bytes);
+    const edges = rwin
+      .filter((w) => w.p.tcp.relAck !== undefined)
+      .map((w) => w.p.tcp.relAck! + w.bytes);
     const update = rwin.find((w, i) => i > firstZero && w.bytes > 0);
     const gaps = probes.slice(1).map((p, i) => round3(p.t - probes[i].t));
     const ratios = gaps.slice(1).map((g, i) => round3(g / gaps[i]));
-    const dataAfterUpdate = update ? tcp(packets).filter((p) => p.ip.src === CLIENT && p.n > update.p.n && p.tcp.payloadLength > 0).length : 0;
+    const dataAfterUpdate = update
+      ? tcp(packets).filter(
+          (p) => p.ip.src === CLIENT && p.n > update.p.n && p.tcp.payloadLength > 0,
+        ).length
+      : 0;
     return {
       hosts: ctx.hostInfo(),
       packets,
@@ -100,7 +207,8 @@ export default defineLab({
       facts: {
         sendErrno: blocked.errno,
         writtenBeforeEagain: blocked.written,
-        receiverWscale: tcp(packets).find((p) => p.ip.src === SERVER && p.tcp.syn)?.tcp.options.wscale,
+        receiverWscale: tcp(packets).find((p) => p.ip.src === SERVER && p.tcp.syn)?.tcp.options
+          .wscale,
         windowsBeforeZero: beforeZero,
         windowShrinkSteps: shrinkSteps,
         minReceiverWindow: Math.min(...rwin.map((w) => w.bytes)),
@@ -130,7 +238,8 @@ export default defineLab({
         receiverRcvbuf: sink.events.find((e) => e.event === 'accepted')?.rcvbuf,
         senderSndbuf: blocked.sndbuf,
         windowUpdateBytes: update?.bytes,
-        windowUpdateAfterLastProbeS: update && probes.length ? round3(update.p.t - probes[probes.length - 1].t) : undefined,
+        windowUpdateAfterLastProbeS:
+          update && probes.length ? round3(update.p.t - probes[probes.length - 1].t) : undefined,
         dataSegmentsAfterUpdate: dataAfterUpdate,
         drained: drained.total,
       },

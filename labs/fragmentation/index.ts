@@ -5,4 +5,9 @@ import routerFragments from './router-fragments.ts';
 import tcpNoFragments from './tcp-no-fragments.ts';
 import udpFragments from './udp-fragments.ts';
 
-export default [udpFragments, missingFragment, routerFragments, tcpNoFragments] satisfies LabDefinition[];
+export default [
+  udpFragments,
+  missingFragment,
+  routerFragments,
+  tcpNoFragments,
+] satisfies LabDefinition[];

@@ -22,15 +22,66 @@ export default defineLab({
     'Verify: a 4000-byte UDP datagram sent as three hand-made fragments from a raw socket is reassembled and read whole; the same datagram with its middle fragment left out is never delivered: after ipfrag_time (1 s) the receiver counts ReasmTimeout and ReasmFails, and sends ICMP time exceeded (fragment reassembly) to the source.',
   probes: ['fragmentation/fragsend.c', 'segments/stream.c'],
   claims: [
-    { id: 'crafted', says: 'The raw socket sent fragments at offsets 0, 185, 370 for the complete datagram and 0, 370 for the partial one.', observe: (r) => r.facts.sentOffsets, expect: { equals: [[0, 185, 370], [0, 370]] } },
-    { id: 'complete-delivered', says: 'The complete datagram is reassembled and one recv() returns its 4000 bytes.', observe: (r) => r.facts.reads, expect: { equals: [SIZE] } },
-    { id: 'partial-not-delivered', says: 'The partial one is never delivered: no second recv() returns anything, not even the 2520 bytes that did arrive.', observe: (r) => r.facts.readCount, expect: { equals: 1 } },
-    { id: 'reasm-reqds', says: 'The receiver took in five fragments (ReasmReqds 5).', observe: (r) => r.facts.reasmReqds, expect: { equals: 5 } },
-    { id: 'reasm-oks', says: 'One datagram was reassembled (ReasmOKs 1).', observe: (r) => r.facts.reasmOKs, expect: { equals: 1 } },
-    { id: 'reasm-timeout', says: 'The partial datagram timed out (ReasmTimeout 1)…', observe: (r) => r.facts.reasmTimeout, expect: { equals: 1 } },
-    { id: 'reasm-fails', says: '…and counts as one failed reassembly (ReasmFails 1).', observe: (r) => r.facts.reasmFails, expect: { equals: 1 } },
-    { id: 'icmp', says: 'The receiver tells the source with ICMP type 11 code 1, "fragment reassembly time exceeded" (it holds the first fragment, so it can quote it).', observe: (r) => r.facts.icmpTypeCode, expect: { equals: [11, 1] } },
-    { id: 'timeout-s', says: 'The ICMP leaves about ipfrag_time (1 s) after the first fragment of the partial datagram.', observe: (r) => r.facts.timeoutS, expect: { between: [0.9, 2.5] }, kernelNote: 'ipfrag_time is pinned to 1 s here; the default is 30 s' },
+    {
+      id: 'crafted',
+      says: 'The raw socket sent fragments at offsets 0, 185, 370 for the complete datagram and 0, 370 for the partial one.',
+      observe: (r) => r.facts.sentOffsets,
+      expect: {
+        equals: [
+          [0, 185, 370],
+          [0, 370],
+        ],
+      },
+    },
+    {
+      id: 'complete-delivered',
+      says: 'The complete datagram is reassembled and one recv() returns its 4000 bytes.',
+      observe: (r) => r.facts.reads,
+      expect: { equals: [SIZE] },
+    },
+    {
+      id: 'partial-not-delivered',
+      says: 'The partial one is never delivered: no second recv() returns anything, not even the 2520 bytes that did arrive.',
+      observe: (r) => r.facts.readCount,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'reasm-reqds',
+      says: 'The receiver took in five fragments (ReasmReqds 5).',
+      observe: (r) => r.facts.reasmReqds,
+      expect: { equals: 5 },
+    },
+    {
+      id: 'reasm-oks',
+      says: 'One datagram was reassembled (ReasmOKs 1).',
+      observe: (r) => r.facts.reasmOKs,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'reasm-timeout',
+      says: 'The partial datagram timed out (ReasmTimeout 1)…',
+      observe: (r) => r.facts.reasmTimeout,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'reasm-fails',
+      says: '…and counts as one failed reassembly (ReasmFails 1).',
+      observe: (r) => r.facts.reasmFails,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'icmp',
+      says: 'The receiver tells the source with ICMP type 11 code 1, "fragment reassembly time exceeded" (it holds the first fragment, so it can quote it).',
+      observe: (r) => r.facts.icmpTypeCode,
+      expect: { equals: [11, 1] },
+    },
+    {
+      id: 'timeout-s',
+      says: 'The ICMP leaves about ipfrag_time (1 s) after the first fragment of the partial datagram.',
+      observe: (r) => r.facts.timeoutS,
+      expect: { between: [0.9, 2.5] },
+      kernelNote: 'ipfrag_time is pinned to 1 s here; the default is 30 s',
+    },
   ],
   async run(ctx) {
     const a = await ctx.host('a');
@@ -46,14 +97,19 @@ export default defineLab({
     await partial.waitFor('done');
     // Wait on the receiver's own verdict: the reassembly timer firing.
     let reasm: Record<string, number> = {};
-    for (const deadline = Date.now() + 10_000; (reasm.IpReasmTimeout ?? 0) < 1 && Date.now() < deadline; ) {
+    for (
+      const deadline = Date.now() + 10_000;
+      (reasm.IpReasmTimeout ?? 0) < 1 && Date.now() < deadline;
+    ) {
       reasm = await counters(b);
       if ((reasm.IpReasmTimeout ?? 0) < 1) await new Promise((r) => setTimeout(r, 100));
     }
     ctx.note(b, 'reasm-timeout', { IpReasmTimeout: reasm.IpReasmTimeout });
     const packets = await capture.stop();
 
-    const sentOffsets = [complete, partial].map((p) => p.events.filter((e) => e.event === 'fragment' && e.sent).map((e) => e.offsetUnits));
+    const sentOffsets = [complete, partial].map((p) =>
+      p.events.filter((e) => e.event === 'fragment' && e.sent).map((e) => e.offsetUnits),
+    );
     const partialFirst = packets.find((p) => p.ip.id === PARTIAL_ID && p.ip.fragOffset === 0);
     const icmp = packets.find((p) => p.icmp?.type === 11);
     const reads = reader.events.filter((e) => e.event === 'read');
@@ -73,7 +129,8 @@ export default defineLab({
         reasmTimeout: reasm.IpReasmTimeout,
         icmpTypeCode: icmp?.icmp ? [icmp.icmp.type, icmp.icmp.code] : undefined,
         icmpSrc: icmp?.ip.src,
-        timeoutS: icmp && partialFirst ? Math.round((icmp.t - partialFirst.t) * 1000) / 1000 : undefined,
+        timeoutS:
+          icmp && partialFirst ? Math.round((icmp.t - partialFirst.t) * 1000) / 1000 : undefined,
       },
     };
   },

@@ -12,12 +12,42 @@ export default defineLab({
     'Verify: with net.ipv4.tcp_abort_on_overflow=1 and a full accept queue, new SYNs are still dropped without an answer (no RST); the setting only changes what happens to a handshake-completing ACK that finds the queue full.',
   probes: ['handshakes/server.c', 'handshakes/client.c'],
   claims: [
-    { id: 'setting', says: 'The server runs with tcp_abort_on_overflow = 1.', observe: (r) => r.sysctls['server:net.ipv4.tcp_abort_on_overflow'], expect: { equals: '1' } },
-    { id: 'queued', says: 'Still 2 connections complete and wait in the accept queue.', observe: (r) => r.facts.connected, expect: { equals: 2 } },
-    { id: 'no-rst', says: 'No RST is sent: the extra SYNs get no answer at all.', observe: (r) => r.facts.rstCount, expect: { equals: 0 } },
-    { id: 'pending', says: 'The client is left retrying in SYN-SENT, not refused.', observe: (r) => r.facts.clientStates, expect: { equals: ['ESTAB', 'ESTAB', 'SYN-SENT', 'SYN-SENT'] } },
-    { id: 'retransmit-1s', says: 'The client retransmits each dropped SYN after about 1 s, as with the default.', observe: (r) => r.facts.firstSynRetransmitS, expect: { between: [0.9, 1.5] } },
-    { id: 'counters', says: 'The drops are counted as ListenOverflows just the same.', observe: (r) => r.facts.listenOverflows, expect: { equals: 6 } },
+    {
+      id: 'setting',
+      says: 'The server runs with tcp_abort_on_overflow = 1.',
+      observe: (r) => r.sysctls['server:net.ipv4.tcp_abort_on_overflow'],
+      expect: { equals: '1' },
+    },
+    {
+      id: 'queued',
+      says: 'Still 2 connections complete and wait in the accept queue.',
+      observe: (r) => r.facts.connected,
+      expect: { equals: 2 },
+    },
+    {
+      id: 'no-rst',
+      says: 'No RST is sent: the extra SYNs get no answer at all.',
+      observe: (r) => r.facts.rstCount,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'pending',
+      says: 'The client is left retrying in SYN-SENT, not refused.',
+      observe: (r) => r.facts.clientStates,
+      expect: { equals: ['ESTAB', 'ESTAB', 'SYN-SENT', 'SYN-SENT'] },
+    },
+    {
+      id: 'retransmit-1s',
+      says: 'The client retransmits each dropped SYN after about 1 s, as with the default.',
+      observe: (r) => r.facts.firstSynRetransmitS,
+      expect: { between: [0.9, 1.5] },
+    },
+    {
+      id: 'counters',
+      says: 'The drops are counted as ListenOverflows just the same.',
+      observe: (r) => r.facts.listenOverflows,
+      expect: { equals: 6 },
+    },
   ],
   run: (ctx) => acceptQueueScenario(ctx, 1),
 });

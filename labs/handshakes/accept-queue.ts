@@ -16,7 +16,10 @@ export const RETRANSMISSIONS = 2;
 /** An upper bound only: the watch normally ends at the second retransmission, about 2 s in. */
 export const WATCH_MS = 8000;
 
-export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 1): Promise<LabObservation> {
+export async function acceptQueueScenario(
+  ctx: LabContext,
+  abortOnOverflow: 0 | 1,
+): Promise<LabObservation> {
   const client = await ctx.host('client');
   const server = await ctx.host('server', {
     sysctls: {
@@ -29,9 +32,20 @@ export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 
   await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
   const capture = await ctx.capture(client);
 
-  const listener = ctx.probe(server, 'handshakes/server.c', ['198.51.100.2', PORT, BACKLOG, 'hold']);
+  const listener = ctx.probe(server, 'handshakes/server.c', [
+    '198.51.100.2',
+    PORT,
+    BACKLOG,
+    'hold',
+  ]);
   await listener.waitFor('listening');
-  const connector = ctx.probe(client, 'handshakes/client.c', ['198.51.100.2', PORT, CONNECTIONS, WATCH_MS, RETRANSMISSIONS]);
+  const connector = ctx.probe(client, 'handshakes/client.c', [
+    '198.51.100.2',
+    PORT,
+    CONNECTIONS,
+    WATCH_MS,
+    RETRANSMISSIONS,
+  ]);
   const done = await connector.waitFor('done', WATCH_MS + 10_000);
   // The probe closes its pending connections right after "done": no SYN leaves after that, so
   // the counters and the capture agree however slowly the rest of the lab runs.
@@ -44,7 +58,9 @@ export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 
   const tcpPackets = onPort(packets, PORT);
   const retransmits = synRetransmitTimes(packets);
   const firstRetransmits = Object.values(retransmits).map((times) => times[0]);
-  const secondGaps = Object.values(retransmits).filter((t) => t.length > 1).map((t) => Math.round((t[1] - t[0]) * 1000) / 1000);
+  const secondGaps = Object.values(retransmits)
+    .filter((t) => t.length > 1)
+    .map((t) => Math.round((t[1] - t[0]) * 1000) / 1000);
   return {
     hosts: ctx.hostInfo(),
     packets,
@@ -59,8 +75,12 @@ export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 
       listenSendQ: listenerRow?.sendQ,
       serverEstablished: serverSockets.filter((s) => s.state === 'ESTAB').length,
       // Each connection's TCP_INFO state as the probe reported it when the watch ended.
-      clientStates: connector.events.filter((e) => e.event === 'connected' || e.event === 'pending').map((e) => String(e.state)).sort(),
-      droppedSyns: tcpPackets.filter((p) => p.tcp.syn && !p.tcp.ack).length - (done.connected as number),
+      clientStates: connector.events
+        .filter((e) => e.event === 'connected' || e.event === 'pending')
+        .map((e) => String(e.state))
+        .sort(),
+      droppedSyns:
+        tcpPackets.filter((p) => p.tcp.syn && !p.tcp.ack).length - (done.connected as number),
       rstCount: tcpPackets.filter((p) => p.tcp.rst).length,
       synAckCount: tcpPackets.filter((p) => p.tcp.syn && p.tcp.ack).length,
       synRetransmitTimes: retransmits,

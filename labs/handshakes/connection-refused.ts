@@ -14,13 +14,48 @@ export default defineLab({
     'Verify: a SYN to a closed port is answered at once by RST/ACK (seq 0, ack = ISN + 1, window 0) and connect() fails with ECONNREFUSED; nothing is retransmitted.',
   probes: ['handshakes/client.c'],
   claims: [
-    { id: 'flags', says: 'The SYN is answered by one RST/ACK and nothing else.', observe: (r) => r.facts.flags, expect: { equals: ['S', 'R.'] } },
-    { id: 'rst-seq', says: 'The RST carries sequence number 0: the SYN had no ACK to take a number from (RFC 9293 §3.10.7.1).', observe: (r) => r.facts.rstSeq, expect: { equals: 0 } },
-    { id: 'rst-ack', says: "The RST acknowledges the client's ISN + 1, so the client accepts it as in-window.", observe: (r) => r.facts.rstRelAck, expect: { equals: 1 } },
-    { id: 'rst-window', says: 'The RST advertises a zero window.', observe: (r) => r.facts.rstWindow, expect: { equals: 0 } },
-    { id: 'errno', says: 'connect() fails with ECONNREFUSED.', observe: (r) => r.facts.errno, expect: { equals: 'ECONNREFUSED' } },
-    { id: 'no-retransmit', says: 'Nothing is retransmitted: a refusal is final.', observe: (r) => r.facts.retransmissions, expect: { equals: 0 } },
-    { id: 'fast', says: 'The answer takes well under a millisecond on a local link (no timer involved).', observe: (r) => r.facts.refusalMs, expect: { atMost: 50 } },
+    {
+      id: 'flags',
+      says: 'The SYN is answered by one RST/ACK and nothing else.',
+      observe: (r) => r.facts.flags,
+      expect: { equals: ['S', 'R.'] },
+    },
+    {
+      id: 'rst-seq',
+      says: 'The RST carries sequence number 0: the SYN had no ACK to take a number from (RFC 9293 §3.10.7.1).',
+      observe: (r) => r.facts.rstSeq,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'rst-ack',
+      says: "The RST acknowledges the client's ISN + 1, so the client accepts it as in-window.",
+      observe: (r) => r.facts.rstRelAck,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'rst-window',
+      says: 'The RST advertises a zero window.',
+      observe: (r) => r.facts.rstWindow,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'errno',
+      says: 'connect() fails with ECONNREFUSED.',
+      observe: (r) => r.facts.errno,
+      expect: { equals: 'ECONNREFUSED' },
+    },
+    {
+      id: 'no-retransmit',
+      says: 'Nothing is retransmitted: a refusal is final.',
+      observe: (r) => r.facts.retransmissions,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'fast',
+      says: 'The answer takes well under a millisecond on a local link (no timer involved).',
+      observe: (r) => r.facts.refusalMs,
+      expect: { atMost: 50 },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');

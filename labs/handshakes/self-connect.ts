@@ -18,19 +18,65 @@ export default defineLab({
   verifies: `Verify: connect() in a loop to 127.0.0.1:${EVEN_TARGET}, which nobody listens on but which lies inside ip_local_port_range ${RANGE.replace(' ', '–')}, ends with a socket whose source and destination are both ${EVEN_TARGET} (simultaneous open) that echoes its own bytes; port ${ODD_TARGET} is never reached.`,
   probes: ['handshakes/self-connect.c'],
   claims: [
-    { id: 'refused-first', says: 'Before it succeeds, every attempt is refused with RST/ACK (ECONNREFUSED).', observe: (r) => r.facts.otherErrors, expect: { equals: 0 } },
-    { id: 'self', says: 'The socket ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.', observe: (r) => [r.facts.selfLocal, r.facts.selfPeer], expect: { equals: ['127.0.0.1:40500', '127.0.0.1:40500'] } },
-    { id: 'simultaneous-open', says: 'On the wire: SYN, then SYN-ACK with the same ISN, then ACK, all 40500 → 40500.', observe: (r) => r.facts.selfFlags, expect: { equals: ['S', 'S.', '.'] } },
-    { id: 'same-isn', says: 'The SYN-ACK carries the very ISN of the SYN: one socket plays both ends.', observe: (r) => r.facts.selfSynAckSameIsn, expect: { equals: true } },
-    { id: 'state', says: 'TCP_INFO reports the self-connected socket ESTABLISHED.', observe: (r) => r.facts.selfState, expect: { equals: 'ESTAB' } },
-    { id: 'echo', says: 'What it writes, it reads back from itself.', observe: (r) => r.facts.echoed, expect: { equals: 'hello' } },
-    { id: 'even-ports', says: 'Every source port connect() chose was even, like the low end of the range.', observe: (r) => r.facts.oddPortsTried, expect: { equals: 0 } },
-    { id: 'odd-unreachable', says: `Aiming at odd port ${ODD_TARGET}, ${MAX_ATTEMPTS} attempts never connect to themselves.`, observe: (r) => r.facts.oddTargetSelfConnects, expect: { equals: 0 }, kernelNote: 'Linux ≥ 4.6 tries the low bound\'s parity first for connect() and leaves the other parity to bind(0)' },
+    {
+      id: 'refused-first',
+      says: 'Before it succeeds, every attempt is refused with RST/ACK (ECONNREFUSED).',
+      observe: (r) => r.facts.otherErrors,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'self',
+      says: 'The socket ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.',
+      observe: (r) => [r.facts.selfLocal, r.facts.selfPeer],
+      expect: { equals: ['127.0.0.1:40500', '127.0.0.1:40500'] },
+    },
+    {
+      id: 'simultaneous-open',
+      says: 'On the wire: SYN, then SYN-ACK with the same ISN, then ACK, all 40500 → 40500.',
+      observe: (r) => r.facts.selfFlags,
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'same-isn',
+      says: 'The SYN-ACK carries the very ISN of the SYN: one socket plays both ends.',
+      observe: (r) => r.facts.selfSynAckSameIsn,
+      expect: { equals: true },
+    },
+    {
+      id: 'state',
+      says: 'TCP_INFO reports the self-connected socket ESTABLISHED.',
+      observe: (r) => r.facts.selfState,
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'echo',
+      says: 'What it writes, it reads back from itself.',
+      observe: (r) => r.facts.echoed,
+      expect: { equals: 'hello' },
+    },
+    {
+      id: 'even-ports',
+      says: 'Every source port connect() chose was even, like the low end of the range.',
+      observe: (r) => r.facts.oddPortsTried,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'odd-unreachable',
+      says: `Aiming at odd port ${ODD_TARGET}, ${MAX_ATTEMPTS} attempts never connect to themselves.`,
+      observe: (r) => r.facts.oddTargetSelfConnects,
+      expect: { equals: 0 },
+      kernelNote:
+        "Linux ≥ 4.6 tries the low bound's parity first for connect() and leaves the other parity to bind(0)",
+    },
   ],
   async run(ctx) {
     const host = await ctx.host('host', { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } });
     const capture = await ctx.capture(host, 'lo');
-    const hunt = ctx.probe(host, 'handshakes/self-connect.c', ['127.0.0.1', EVEN_TARGET, MAX_ATTEMPTS]);
+    const hunt = ctx.probe(host, 'handshakes/self-connect.c', [
+      '127.0.0.1',
+      EVEN_TARGET,
+      MAX_ATTEMPTS,
+    ]);
     const summary = await hunt.waitFor('refused-summary');
     const self = await hunt.waitFor('self-connected');
     const echo = await hunt.waitFor('echo');
@@ -38,11 +84,17 @@ export default defineLab({
     await hunt.exited;
     // The odd-port hunt is evidence by its port summary alone: stop the capture before it.
     const packets = await capture.stop();
-    const odd = ctx.probe(host, 'handshakes/self-connect.c', ['127.0.0.1', ODD_TARGET, MAX_ATTEMPTS]);
+    const odd = ctx.probe(host, 'handshakes/self-connect.c', [
+      '127.0.0.1',
+      ODD_TARGET,
+      MAX_ATTEMPTS,
+    ]);
     const oddSummary = await odd.waitFor('refused-summary');
     await odd.exited;
 
-    const selfPackets = tcp(packets).filter((p) => p.tcp.srcPort === EVEN_TARGET && p.tcp.dstPort === EVEN_TARGET);
+    const selfPackets = tcp(packets).filter(
+      (p) => p.tcp.srcPort === EVEN_TARGET && p.tcp.dstPort === EVEN_TARGET,
+    );
     const [syn, synAck] = selfPackets;
     return {
       hosts: [{ name: 'host', addrs: ['127.0.0.1'] }],

@@ -15,17 +15,73 @@ export default defineLab({
     'Verify: connect() sends SYN, the listener answers SYN-ACK, the client ACKs; each side acknowledges the other ISN + 1; the SYN offers MSS 1460 (MTU 1500 − 40), sackOK, timestamps and a window scale; both ends reach ESTABLISHED.',
   probes: ['handshakes/client.c', 'handshakes/server.c', 'probes/tcp_info.h'],
   claims: [
-    { id: 'flags', says: 'The handshake is three segments: SYN, SYN-ACK, ACK.', observe: (r) => r.facts.flags, expect: { equals: ['S', 'S.', '.'] } },
-    { id: 'synack-acks-isn', says: "The SYN-ACK acknowledges the client's ISN + 1 (relative ack 1).", observe: (r) => r.facts.synAckRelAck, expect: { equals: 1 } },
-    { id: 'ack-acks-isn', says: "The final ACK acknowledges the server's ISN + 1.", observe: (r) => r.facts.finalAckRelAck, expect: { equals: 1 } },
-    { id: 'isns-differ', says: 'The two ends choose different initial sequence numbers, neither 0.', observe: (r) => r.facts.isnsDifferAndNonZero, expect: { equals: true } },
-    { id: 'syn-mss', says: 'The SYN advertises MSS = 1500 − 20 (IPv4) − 20 (TCP) = 1460.', observe: (r) => r.facts.synMss, expect: { equals: 1460 } },
-    { id: 'synack-mss', says: 'The SYN-ACK advertises the same 1460 from its own route.', observe: (r) => r.facts.synAckMss, expect: { equals: 1460 } },
-    { id: 'syn-options', says: 'Linux orders the SYN options mss, sackOK, TS, nop, wscale.', observe: (r) => r.facts.synOptionOrder, expect: { equals: ['mss', 'sackOK', 'TS', 'nop', 'wscale'] } },
-    { id: 'wscale', says: 'The window scale follows tcp_rmem max (6 MiB here → shift 7).', observe: (r) => r.facts.synWscale, expect: { equals: 7 }, kernelNote: 'depends on net.ipv4.tcp_rmem max, pinned to the 6291456 default' },
-    { id: 'snd-mss', says: 'With timestamps on, each segment carries 12 option bytes, so TCP_INFO snd_mss is 1448.', observe: (r) => r.facts.clientSndMss, expect: { equals: 1448 } },
-    { id: 'client-state', says: 'After connect() the client socket is ESTABLISHED (TCP_INFO).', observe: (r) => r.facts.clientState, expect: { equals: 'ESTAB' } },
-    { id: 'server-states', says: 'The server has its LISTEN socket plus one ESTABLISHED socket for the connection (ss).', observe: (r) => r.facts.serverStates, expect: { equals: ['ESTAB', 'LISTEN'] } },
+    {
+      id: 'flags',
+      says: 'The handshake is three segments: SYN, SYN-ACK, ACK.',
+      observe: (r) => r.facts.flags,
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'synack-acks-isn',
+      says: "The SYN-ACK acknowledges the client's ISN + 1 (relative ack 1).",
+      observe: (r) => r.facts.synAckRelAck,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'ack-acks-isn',
+      says: "The final ACK acknowledges the server's ISN + 1.",
+      observe: (r) => r.facts.finalAckRelAck,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'isns-differ',
+      says: 'The two ends choose different initial sequence numbers, neither 0.',
+      observe: (r) => r.facts.isnsDifferAndNonZero,
+      expect: { equals: true },
+    },
+    {
+      id: 'syn-mss',
+      says: 'The SYN advertises MSS = 1500 − 20 (IPv4) − 20 (TCP) = 1460.',
+      observe: (r) => r.facts.synMss,
+      expect: { equals: 1460 },
+    },
+    {
+      id: 'synack-mss',
+      says: 'The SYN-ACK advertises the same 1460 from its own route.',
+      observe: (r) => r.facts.synAckMss,
+      expect: { equals: 1460 },
+    },
+    {
+      id: 'syn-options',
+      says: 'Linux orders the SYN options mss, sackOK, TS, nop, wscale.',
+      observe: (r) => r.facts.synOptionOrder,
+      expect: { equals: ['mss', 'sackOK', 'TS', 'nop', 'wscale'] },
+    },
+    {
+      id: 'wscale',
+      says: 'The window scale follows tcp_rmem max (6 MiB here → shift 7).',
+      observe: (r) => r.facts.synWscale,
+      expect: { equals: 7 },
+      kernelNote: 'depends on net.ipv4.tcp_rmem max, pinned to the 6291456 default',
+    },
+    {
+      id: 'snd-mss',
+      says: 'With timestamps on, each segment carries 12 option bytes, so TCP_INFO snd_mss is 1448.',
+      observe: (r) => r.facts.clientSndMss,
+      expect: { equals: 1448 },
+    },
+    {
+      id: 'client-state',
+      says: 'After connect() the client socket is ESTABLISHED (TCP_INFO).',
+      observe: (r) => r.facts.clientState,
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'server-states',
+      says: 'The server has its LISTEN socket plus one ESTABLISHED socket for the connection (ss).',
+      observe: (r) => r.facts.serverStates,
+      expect: { equals: ['ESTAB', 'LISTEN'] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -50,7 +106,13 @@ export default defineLab({
         flags: flagSequence(packets),
         clientIsn: syn?.tcp.seq,
         serverIsn: synAck?.tcp.seq,
-        isnsDifferAndNonZero: Boolean(syn && synAck && syn.tcp.seq !== synAck.tcp.seq && syn.tcp.seq !== 0 && synAck.tcp.seq !== 0),
+        isnsDifferAndNonZero: Boolean(
+          syn &&
+          synAck &&
+          syn.tcp.seq !== synAck.tcp.seq &&
+          syn.tcp.seq !== 0 &&
+          synAck.tcp.seq !== 0,
+        ),
         synAckRelAck: synAck?.tcp.relAck,
         finalAckRelAck: ack?.tcp.relAck,
         synMss: syn?.tcp.options.mss,

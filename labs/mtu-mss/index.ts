@@ -7,4 +7,11 @@ import oversizeSegment from './oversize-segment.ts';
 import pmtuDiscovery from './pmtu-discovery.ts';
 import udpEmsgsize from './udp-emsgsize.ts';
 
-export default [mssFollowsMtu, mssIpv6, mssClamps, oversizeSegment, pmtuDiscovery, udpEmsgsize] satisfies LabDefinition[];
+export default [
+  mssFollowsMtu,
+  mssIpv6,
+  mssClamps,
+  oversizeSegment,
+  pmtuDiscovery,
+  udpEmsgsize,
+] satisfies LabDefinition[];

@@ -20,25 +20,74 @@ export default defineLab({
     'Verify: on a 1500-byte link, a client with TCP_MAXSEG 1400 advertises MSS 1400 and a server whose route to the client has advmss 1100 advertises 1100; the client then sends at most 1088-byte payloads (1100 − 12) and the server at most 1388 (1400 − 12): each direction is bounded by the receiver’s advertisement.',
   probes: ['segments/stream.c'],
   claims: [
-    { id: 'syn-mss', says: 'TCP_MAXSEG 1400, set before connect(), replaces the 1460 the link would give in the SYN.', observe: (r) => r.facts.synMss, expect: { equals: MAXSEG } },
-    { id: 'synack-mss', says: 'The route’s advmss 1100 sets what the SYN-ACK advertises.', observe: (r) => r.facts.synAckMss, expect: { equals: ADVMSS } },
-    { id: 'client-sends', says: 'Client → server segments carry at most 1088 bytes: the server’s 1100 minus 12 of timestamps.', observe: (r) => r.facts.clientMaxPayload, expect: { equals: ADVMSS - 12 } },
-    { id: 'server-sends', says: 'Server → client segments carry at most 1388 bytes: the client’s 1400 minus 12. The two directions differ.', observe: (r) => r.facts.serverMaxPayload, expect: { equals: MAXSEG - 12 } },
-    { id: 'snd-mss', says: 'TCP_INFO snd_mss agrees on both ends: [client, server].', observe: (r) => r.facts.sndMss, expect: { equals: [ADVMSS - 12, MAXSEG - 12] } },
-    { id: 'all-bytes', says: 'All 6000 bytes cross each way: the server reads 6000, and the capture sees 6000 from the server.', observe: (r) => r.facts.received, expect: { equals: [BYTES, BYTES] } },
+    {
+      id: 'syn-mss',
+      says: 'TCP_MAXSEG 1400, set before connect(), replaces the 1460 the link would give in the SYN.',
+      observe: (r) => r.facts.synMss,
+      expect: { equals: MAXSEG },
+    },
+    {
+      id: 'synack-mss',
+      says: 'The route’s advmss 1100 sets what the SYN-ACK advertises.',
+      observe: (r) => r.facts.synAckMss,
+      expect: { equals: ADVMSS },
+    },
+    {
+      id: 'client-sends',
+      says: 'Client → server segments carry at most 1088 bytes: the server’s 1100 minus 12 of timestamps.',
+      observe: (r) => r.facts.clientMaxPayload,
+      expect: { equals: ADVMSS - 12 },
+    },
+    {
+      id: 'server-sends',
+      says: 'Server → client segments carry at most 1388 bytes: the client’s 1400 minus 12. The two directions differ.',
+      observe: (r) => r.facts.serverMaxPayload,
+      expect: { equals: MAXSEG - 12 },
+    },
+    {
+      id: 'snd-mss',
+      says: 'TCP_INFO snd_mss agrees on both ends: [client, server].',
+      observe: (r) => r.facts.sndMss,
+      expect: { equals: [ADVMSS - 12, MAXSEG - 12] },
+    },
+    {
+      id: 'all-bytes',
+      says: 'All 6000 bytes cross each way: the server reads 6000, and the capture sees 6000 from the server.',
+      observe: (r) => r.facts.received,
+      expect: { equals: [BYTES, BYTES] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
     const server = await ctx.host('server');
-    const { ifA, ifB } = await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
+    const { ifA, ifB } = await ctx.link(client, server, {
+      a: `${CLIENT}/24`,
+      b: `${SERVER}/24`,
+      mtu: 1500,
+    });
     // One segment per skb on both ends, so the capture shows segments rather than GSO batches.
     await client.run(['ip', 'link', 'set', 'dev', ifA, 'gso_max_segs', '1']);
     await server.run(['ip', 'link', 'set', 'dev', ifB, 'gso_max_segs', '1']);
     await server.run(['ip', 'route', 'add', `${CLIENT}/32`, 'dev', ifB, 'advmss', String(ADVMSS)]);
     const capture = await ctx.capture(client);
-    const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', SERVER, PORT, 65536, 'signal', `send=${BYTES}`]);
+    const reader = ctx.probe(server, 'segments/stream.c', [
+      'recv',
+      'tcp',
+      SERVER,
+      PORT,
+      65536,
+      'signal',
+      `send=${BYTES}`,
+    ]);
     await reader.waitFor('listening');
-    const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', SERVER, PORT, BYTES, `maxseg=${MAXSEG}`]);
+    const writer = ctx.probe(client, 'segments/stream.c', [
+      'send',
+      'tcp',
+      SERVER,
+      PORT,
+      BYTES,
+      `maxseg=${MAXSEG}`,
+    ]);
     await writer.waitFor('connected');
     const acked = await writer.waitFor('acked');
     reader.signal('SIGUSR1');
@@ -47,8 +96,11 @@ export default defineLab({
     const packets = await capture.stop();
 
     const segs = tcp(packets);
-    const maxPayload = (src: string) => Math.max(...segs.filter((p) => p.ip.src === src).map((p) => p.tcp.payloadLength));
-    const serverBytes = segs.filter((p) => p.ip.src === SERVER).reduce((n, p) => n + p.tcp.payloadLength, 0);
+    const maxPayload = (src: string) =>
+      Math.max(...segs.filter((p) => p.ip.src === src).map((p) => p.tcp.payloadLength));
+    const serverBytes = segs
+      .filter((p) => p.ip.src === SERVER)
+      .reduce((n, p) => n + p.tcp.payloadLength, 0);
     return {
       hosts: ctx.hostInfo(),
       packets,
@@ -58,8 +110,12 @@ export default defineLab({
         synAckMss: segs.find((p) => p.tcp.syn && p.tcp.ack)?.tcp.options.mss,
         clientMaxPayload: maxPayload(CLIENT),
         serverMaxPayload: maxPayload(SERVER),
-        clientPayloads: segs.filter((p) => p.ip.src === CLIENT && p.tcp.payloadLength).map((p) => p.tcp.payloadLength),
-        serverPayloads: segs.filter((p) => p.ip.src === SERVER && p.tcp.payloadLength).map((p) => p.tcp.payloadLength),
+        clientPayloads: segs
+          .filter((p) => p.ip.src === CLIENT && p.tcp.payloadLength)
+          .map((p) => p.tcp.payloadLength),
+        serverPayloads: segs
+          .filter((p) => p.ip.src === SERVER && p.tcp.payloadLength)
+          .map((p) => p.tcp.payloadLength),
         sndMss: [acked.sndMss, received.sndMss],
         advmss: [acked.advmss, received.advmss],
         // What the server read, and what the client's side of the capture saw the server send.

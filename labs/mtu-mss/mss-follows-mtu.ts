@@ -16,10 +16,30 @@ export default defineLab({
     'Verify: one client with three links of MTU 1500, 9000 and 1280 advertises MSS 1460, 8960 and 1240 in the SYNs it sends over them; each server answers with the same value from its own link, and TCP_INFO snd_mss is 12 bytes less (timestamp option).',
   probes: ['segments/stream.c'],
   claims: [
-    { id: 'syn-mss', says: 'The SYN MSS is MTU − 20 (IPv4 header) − 20 (TCP header): 1460, 8960, 1240.', observe: (r) => r.facts.synMss, expect: { equals: [1460, 8960, 1240] } },
-    { id: 'synack-mss', says: 'Each SYN-ACK advertises the same value, computed from the server’s own link.', observe: (r) => r.facts.synAckMss, expect: { equals: [1460, 8960, 1240] } },
-    { id: 'snd-mss', says: 'The payload per segment is 12 bytes less (TCP timestamps ride in every segment): 1448, 8948, 1228.', observe: (r) => r.facts.sndMss, expect: { equals: [1448, 8948, 1228] } },
-    { id: 'pmtu', says: 'TCP_INFO pmtu reports each route’s MTU.', observe: (r) => r.facts.pmtu, expect: { equals: [1500, 9000, 1280] } },
+    {
+      id: 'syn-mss',
+      says: 'The SYN MSS is MTU − 20 (IPv4 header) − 20 (TCP header): 1460, 8960, 1240.',
+      observe: (r) => r.facts.synMss,
+      expect: { equals: [1460, 8960, 1240] },
+    },
+    {
+      id: 'synack-mss',
+      says: 'Each SYN-ACK advertises the same value, computed from the server’s own link.',
+      observe: (r) => r.facts.synAckMss,
+      expect: { equals: [1460, 8960, 1240] },
+    },
+    {
+      id: 'snd-mss',
+      says: 'The payload per segment is 12 bytes less (TCP timestamps ride in every segment): 1448, 8948, 1228.',
+      observe: (r) => r.facts.sndMss,
+      expect: { equals: [1448, 8948, 1228] },
+    },
+    {
+      id: 'pmtu',
+      says: 'TCP_INFO pmtu reports each route’s MTU.',
+      observe: (r) => r.facts.pmtu,
+      expect: { equals: [1500, 9000, 1280] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -28,7 +48,13 @@ export default defineLab({
       const server = await ctx.host(`server${mtu}`);
       // Three /26 subnets of 198.51.100.0/24, one per link.
       const base = i * 64;
-      await ctx.link(client, server, { a: `198.51.100.${base + 1}/26`, b: `198.51.100.${base + 2}/26`, mtu, ifA: `mtu${mtu}`, ifB: `mtu${mtu}` });
+      await ctx.link(client, server, {
+        a: `198.51.100.${base + 1}/26`,
+        b: `198.51.100.${base + 2}/26`,
+        mtu,
+        ifA: `mtu${mtu}`,
+        ifB: `mtu${mtu}`,
+      });
       servers.push({ server, addr: `198.51.100.${base + 2}`, mtu });
     }
     const capture = await ctx.capture(client);

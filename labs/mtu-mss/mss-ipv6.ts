@@ -16,18 +16,49 @@ export default defineLab({
     'Verify: over IPv6 the SYN advertises MSS = MTU − 40 (IPv6 header) − 20 (TCP header): 1440 on a 1500-byte link and 1220 on a 1280-byte link; snd_mss is 12 bytes less with timestamps.',
   probes: ['segments/stream.c'],
   claims: [
-    { id: 'syn-mss', says: 'The IPv6 SYN MSS is MTU − 60: 1440 and 1220.', observe: (r) => r.facts.synMss, expect: { equals: [1440, 1220] } },
-    { id: 'synack-mss', says: 'The SYN-ACKs advertise the same.', observe: (r) => r.facts.synAckMss, expect: { equals: [1440, 1220] } },
-    { id: 'snd-mss', says: 'Payload per segment with timestamps: 1428 and 1208.', observe: (r) => r.facts.sndMss, expect: { equals: [1428, 1208] } },
-    { id: 'min-mtu', says: 'Lowering the link to MTU 1200, below IPv6’s minimum of 1280, strips the interface of its IPv6 addresses (2 before: global and link-local; 0 after).', observe: (r) => [r.facts.ipv6AddrsAt1280, r.facts.ipv6AddrsAt1200], expect: { equals: [2, 0] } },
-    { id: 'ip-version', says: 'The handshakes ran over IPv6.', observe: (r) => r.facts.ipVersions, expect: { equals: [6] } },
+    {
+      id: 'syn-mss',
+      says: 'The IPv6 SYN MSS is MTU − 60: 1440 and 1220.',
+      observe: (r) => r.facts.synMss,
+      expect: { equals: [1440, 1220] },
+    },
+    {
+      id: 'synack-mss',
+      says: 'The SYN-ACKs advertise the same.',
+      observe: (r) => r.facts.synAckMss,
+      expect: { equals: [1440, 1220] },
+    },
+    {
+      id: 'snd-mss',
+      says: 'Payload per segment with timestamps: 1428 and 1208.',
+      observe: (r) => r.facts.sndMss,
+      expect: { equals: [1428, 1208] },
+    },
+    {
+      id: 'min-mtu',
+      says: 'Lowering the link to MTU 1200, below IPv6’s minimum of 1280, strips the interface of its IPv6 addresses (2 before: global and link-local; 0 after).',
+      observe: (r) => [r.facts.ipv6AddrsAt1280, r.facts.ipv6AddrsAt1200],
+      expect: { equals: [2, 0] },
+    },
+    {
+      id: 'ip-version',
+      says: 'The handshakes ran over IPv6.',
+      observe: (r) => r.facts.ipVersions,
+      expect: { equals: [6] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client', { ipv6: true });
     const servers = [];
     for (const [i, mtu] of MTUS.entries()) {
       const server = await ctx.host(`server${mtu}`, { ipv6: true });
-      await ctx.link(client, server, { a: `2001:db8:${i + 1}::1/64`, b: `2001:db8:${i + 1}::2/64`, mtu, ifA: `mtu${mtu}`, ifB: `mtu${mtu}` });
+      await ctx.link(client, server, {
+        a: `2001:db8:${i + 1}::1/64`,
+        b: `2001:db8:${i + 1}::2/64`,
+        mtu,
+        ifA: `mtu${mtu}`,
+        ifB: `mtu${mtu}`,
+      });
       servers.push({ server, addr: `2001:db8:${i + 1}::2` });
     }
     const capture = await ctx.capture(client);
@@ -36,7 +67,9 @@ export default defineLab({
     // IPv6 requires every link to carry 1280 bytes (RFC 8200 §5): below that, Linux takes IPv6
     // off the interface altogether.
     const v6Addrs = async () => {
-      const [link] = JSON.parse(await client.run(['ip', '-j', '-6', 'addr', 'show', 'dev', 'mtu1280'])) as Array<{ addr_info?: unknown[] }>;
+      const [link] = JSON.parse(
+        await client.run(['ip', '-j', '-6', 'addr', 'show', 'dev', 'mtu1280']),
+      ) as Array<{ addr_info?: unknown[] }>;
       return link?.addr_info?.length ?? 0;
     };
     const addrsAt1280 = await v6Addrs();

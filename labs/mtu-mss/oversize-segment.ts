@@ -19,20 +19,56 @@ export default defineLab({
     'Verify: a server whose SYN-ACK advertised MSS 536 receives a hand-made, in-sequence 1400-byte segment (IP length 1440, within the 1500-byte MTU), acknowledges all 1400 bytes and read() returns them: exceeding the MSS is the sender breaking a promise, not a reason for the receiver to drop.',
   probes: ['mtu-mss/oversize.c', 'segments/stream.c'],
   claims: [
-    { id: 'advertised', says: 'The server’s SYN-ACK advertises MSS 536 (route advmss 536).', observe: (r) => r.facts.synAckMss, expect: { equals: ADVMSS } },
-    { id: 'client-obeys', says: 'The client’s own TCP would never send more than 536 bytes per segment (TCP_INFO snd_mss).', observe: (r) => r.facts.clientSndMss, expect: { equals: ADVMSS } },
-    { id: 'oversize-on-wire', says: 'The hand-made segment carries 1400 bytes, 2.6 times the advertised MSS.', observe: (r) => r.facts.craftedPayload, expect: { equals: SIZE } },
-    { id: 'acked', says: 'The server acknowledges all of it: relative ack 1401.', observe: (r) => r.facts.serverAck, expect: { equals: SIZE + 1 } },
-    { id: 'read', says: 'The server application reads the 1400 bytes in one read().', observe: (r) => r.facts.serverReads, expect: { equals: [SIZE] } },
+    {
+      id: 'advertised',
+      says: 'The server’s SYN-ACK advertises MSS 536 (route advmss 536).',
+      observe: (r) => r.facts.synAckMss,
+      expect: { equals: ADVMSS },
+    },
+    {
+      id: 'client-obeys',
+      says: 'The client’s own TCP would never send more than 536 bytes per segment (TCP_INFO snd_mss).',
+      observe: (r) => r.facts.clientSndMss,
+      expect: { equals: ADVMSS },
+    },
+    {
+      id: 'oversize-on-wire',
+      says: 'The hand-made segment carries 1400 bytes, 2.6 times the advertised MSS.',
+      observe: (r) => r.facts.craftedPayload,
+      expect: { equals: SIZE },
+    },
+    {
+      id: 'acked',
+      says: 'The server acknowledges all of it: relative ack 1401.',
+      observe: (r) => r.facts.serverAck,
+      expect: { equals: SIZE + 1 },
+    },
+    {
+      id: 'read',
+      says: 'The server application reads the 1400 bytes in one read().',
+      observe: (r) => r.facts.serverReads,
+      expect: { equals: [SIZE] },
+    },
   ],
   async run(ctx) {
     // No timestamps: the crafted segment carries no options and must still be valid.
     const client = await ctx.host('client', { sysctls: { 'net.ipv4.tcp_timestamps': '0' } });
     const server = await ctx.host('server', { sysctls: { 'net.ipv4.tcp_timestamps': '0' } });
-    const { ifB } = await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
+    const { ifB } = await ctx.link(client, server, {
+      a: `${CLIENT}/24`,
+      b: `${SERVER}/24`,
+      mtu: 1500,
+    });
     await server.run(['ip', 'route', 'add', `${CLIENT}/32`, 'dev', ifB, 'advmss', String(ADVMSS)]);
     const capture = await ctx.capture(client);
-    const reader = ctx.probe(server, 'segments/stream.c', ['recv', 'tcp', SERVER, PORT, 65536, 'now']);
+    const reader = ctx.probe(server, 'segments/stream.c', [
+      'recv',
+      'tcp',
+      SERVER,
+      PORT,
+      65536,
+      'now',
+    ]);
     await reader.waitFor('listening');
     const crafter = ctx.probe(client, 'mtu-mss/oversize.c', [SERVER, PORT, SIZE]);
     const connected = await crafter.waitFor('connected');

@@ -24,7 +24,10 @@ export interface NarrowPath {
   aIf: string;
 }
 
-export async function narrowPath(ctx: LabContext, hostSysctls: Record<string, string> = {}): Promise<NarrowPath> {
+export async function narrowPath(
+  ctx: LabContext,
+  hostSysctls: Record<string, string> = {},
+): Promise<NarrowPath> {
   const a = await ctx.host('a', { sysctls: hostSysctls });
   const r1 = await ctx.host('r1', { sysctls: { 'net.ipv4.ip_forward': '1' } });
   const r2 = await ctx.host('r2', { sysctls: { 'net.ipv4.ip_forward': '1' } });
@@ -41,7 +44,9 @@ export async function narrowPath(ctx: LabContext, hostSysctls: Record<string, st
 
 /** `ip -j route get DST` in a host: the route the kernel would use now, with any cached PMTU. */
 export async function routeGet(host: Host, dst: string): Promise<Record<string, unknown>> {
-  const [route] = JSON.parse(await host.run(['ip', '-j', 'route', 'get', dst])) as Array<Record<string, unknown>>;
+  const [route] = JSON.parse(await host.run(['ip', '-j', 'route', 'get', dst])) as Array<
+    Record<string, unknown>
+  >;
   return route;
 }
 

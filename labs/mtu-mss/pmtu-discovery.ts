@@ -19,22 +19,108 @@ export default defineLab({
     'Verify: across a 1280-byte link between two routers, 1448-byte TCP segments with DF are dropped by the first router, which sends ICMP "fragmentation needed" with mtu 1280; the sender caches PMTU 1280 (ip route get), resends the data in 1228-byte segments and all 20000 bytes arrive.',
   probes: ['segments/stream.c'],
   claims: [
-    { id: 'mss-both', says: 'Both ends sit on 1500-byte links, so both SYNs advertise MSS 1460: the handshake cannot know about the narrow link.', observe: (r) => r.facts.synMss, expect: { equals: [1460, 1460] } },
-    { id: 'first-flight', says: 'The first data segments carry 1448 bytes (1500-byte IP packets) with DF set.', observe: (r) => r.facts.firstPayload, expect: { equals: 1448 } },
-    { id: 'df', says: 'Every data segment has DF set: Linux TCP never lets a router fragment it.', observe: (r) => r.facts.dataDf, expect: { equals: [true] } },
-    { id: 'icmp', says: 'The router answers with ICMP type 3 code 4, "fragmentation needed".', observe: (r) => r.facts.icmpTypeCode, expect: { equals: [3, 4] } },
-    { id: 'icmp-mtu', says: 'The ICMP message carries the next-hop MTU, 1280 (RFC 1191).', observe: (r) => r.facts.icmpMtu, expect: { equals: NARROW_MTU } },
-    { id: 'icmp-from-router', says: 'It comes from the router (198.51.100.254), not from the destination.', observe: (r) => r.facts.icmpSrc, expect: { equals: R1 } },
-    { id: 'router-drops', says: 'The router counts each refused packet in IpFragFails: one per 1448-byte segment sent.', observe: (r) => r.facts.routerFragFails === r.facts.bigSegmentsSent ? r.facts.routerFragFails : `${r.facts.routerFragFails} ≠ ${r.facts.bigSegmentsSent}`, expect: { between: [1, 10] } },
-    { id: 'receiver-never-saw', says: 'The receiver never got a segment longer than 1228 bytes (TCP_INFO rcv_mss is the largest seen).', observe: (r) => r.facts.receiverRcvMss, expect: { equals: 1228 } },
-    { id: 'route-cache', says: '`ip route get` on the sender now shows the cached path MTU 1280 for the destination.', observe: (r) => r.facts.cachedRouteMtu, expect: { equals: NARROW_MTU } },
-    { id: 'route-expires', says: 'The cached value expires after 10 minutes (net.ipv4.route.mtu_expires, 600 s).', observe: (r) => r.facts.cachedRouteExpires, expect: { between: [500, 600] }, kernelNote: 'net.ipv4.route.mtu_expires, 600 s by default; next-hop exceptions since Linux 3.6' },
-    { id: 'first-flight-size', says: 'Before the sender reacts, the whole initial window leaves at 1448 bytes: at most 10 segments (RFC 6928), one ICMP each.', observe: (r) => r.facts.bigSegmentsSent, expect: { between: [1, 10] }, kernelNote: 'initial congestion window of 10 segments since Linux 2.6.39' },
-    { id: 'smaller-segments', says: 'After the last 1448-byte segment, no segment carries more than 1228 bytes: 1280 − 20 − 20 − 12 of timestamps.', observe: (r) => r.facts.maxPayloadAfterBig, expect: { equals: 1228 } },
-    { id: 'resplit', says: 'Each lost 1448-byte segment is resent as 1228 + 220 bytes: the same sequence range, cut to the new size.', observe: (r) => r.facts.firstResend, expect: { equals: [1228, 220] } },
-    { id: 'tcp-info', says: 'TCP_INFO agrees: pmtu 1280, snd_mss 1228.', observe: (r) => [r.facts.finalPmtu, r.facts.finalSndMss], expect: { equals: [NARROW_MTU, 1228] } },
-    { id: 'delivered', says: 'Nothing is lost for the application: the receiver reads all 20000 bytes.', observe: (r) => r.facts.received, expect: { equals: WRITE } },
-    { id: 'quick', says: 'The first smaller segment follows the first ICMP within 200 ms: no retransmission timeout (≥ 200 ms) is waited for.', observe: (r) => r.facts.resendDelayMs, expect: { atMost: 200 } },
+    {
+      id: 'mss-both',
+      says: 'Both ends sit on 1500-byte links, so both SYNs advertise MSS 1460: the handshake cannot know about the narrow link.',
+      observe: (r) => r.facts.synMss,
+      expect: { equals: [1460, 1460] },
+    },
+    {
+      id: 'first-flight',
+      says: 'The first data segments carry 1448 bytes (1500-byte IP packets) with DF set.',
+      observe: (r) => r.facts.firstPayload,
+      expect: { equals: 1448 },
+    },
+    {
+      id: 'df',
+      says: 'Every data segment has DF set: Linux TCP never lets a router fragment it.',
+      observe: (r) => r.facts.dataDf,
+      expect: { equals: [true] },
+    },
+    {
+      id: 'icmp',
+      says: 'The router answers with ICMP type 3 code 4, "fragmentation needed".',
+      observe: (r) => r.facts.icmpTypeCode,
+      expect: { equals: [3, 4] },
+    },
+    {
+      id: 'icmp-mtu',
+      says: 'The ICMP message carries the next-hop MTU, 1280 (RFC 1191).',
+      observe: (r) => r.facts.icmpMtu,
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'icmp-from-router',
+      says: 'It comes from the router (198.51.100.254), not from the destination.',
+      observe: (r) => r.facts.icmpSrc,
+      expect: { equals: R1 },
+    },
+    {
+      id: 'router-drops',
+      says: 'The router counts each refused packet in IpFragFails: one per 1448-byte segment sent.',
+      observe: (r) =>
+        r.facts.routerFragFails === r.facts.bigSegmentsSent
+          ? r.facts.routerFragFails
+          : `${r.facts.routerFragFails} ≠ ${r.facts.bigSegmentsSent}`,
+      expect: { between: [1, 10] },
+    },
+    {
+      id: 'receiver-never-saw',
+      says: 'The receiver never got a segment longer than 1228 bytes (TCP_INFO rcv_mss is the largest seen).',
+      observe: (r) => r.facts.receiverRcvMss,
+      expect: { equals: 1228 },
+    },
+    {
+      id: 'route-cache',
+      says: '`ip route get` on the sender now shows the cached path MTU 1280 for the destination.',
+      observe: (r) => r.facts.cachedRouteMtu,
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'route-expires',
+      says: 'The cached value expires after 10 minutes (net.ipv4.route.mtu_expires, 600 s).',
+      observe: (r) => r.facts.cachedRouteExpires,
+      expect: { between: [500, 600] },
+      kernelNote:
+        'net.ipv4.route.mtu_expires, 600 s by default; next-hop exceptions since Linux 3.6',
+    },
+    {
+      id: 'first-flight-size',
+      says: 'Before the sender reacts, the whole initial window leaves at 1448 bytes: at most 10 segments (RFC 6928), one ICMP each.',
+      observe: (r) => r.facts.bigSegmentsSent,
+      expect: { between: [1, 10] },
+      kernelNote: 'initial congestion window of 10 segments since Linux 2.6.39',
+    },
+    {
+      id: 'smaller-segments',
+      says: 'After the last 1448-byte segment, no segment carries more than 1228 bytes: 1280 − 20 − 20 − 12 of timestamps.',
+      observe: (r) => r.facts.maxPayloadAfterBig,
+      expect: { equals: 1228 },
+    },
+    {
+      id: 'resplit',
+      says: 'Each lost 1448-byte segment is resent as 1228 + 220 bytes: the same sequence range, cut to the new size.',
+      observe: (r) => r.facts.firstResend,
+      expect: { equals: [1228, 220] },
+    },
+    {
+      id: 'tcp-info',
+      says: 'TCP_INFO agrees: pmtu 1280, snd_mss 1228.',
+      observe: (r) => [r.facts.finalPmtu, r.facts.finalSndMss],
+      expect: { equals: [NARROW_MTU, 1228] },
+    },
+    {
+      id: 'delivered',
+      says: 'Nothing is lost for the application: the receiver reads all 20000 bytes.',
+      observe: (r) => r.facts.received,
+      expect: { equals: WRITE },
+    },
+    {
+      id: 'quick',
+      says: 'The first smaller segment follows the first ICMP within 200 ms: no retransmission timeout (≥ 200 ms) is waited for.',
+      observe: (r) => r.facts.resendDelayMs,
+      expect: { atMost: 200 },
+    },
   ],
   async run(ctx) {
     const { a, r1, b, aIf } = await narrowPath(ctx);
@@ -59,7 +145,8 @@ export default defineLab({
     const icmp = icmps[0];
     const lastBig = data.findLastIndex((p) => p.tcp.payloadLength === 1448);
     const after = data.slice(lastBig + 1);
-    const firstResend = after.length > 1 ? [after[0].tcp.payloadLength, after[1].tcp.payloadLength] : undefined;
+    const firstResend =
+      after.length > 1 ? [after[0].tcp.payloadLength, after[1].tcp.payloadLength] : undefined;
     return {
       hosts: ctx.hostInfo(),
       packets,
@@ -75,10 +162,13 @@ export default defineLab({
         bigSegmentsSent: data.filter((p) => p.tcp.payloadLength > 1228).length,
         routerFragFails: routerCounters.IpFragFails,
         routerIcmpOutDestUnreachs: routerCounters.IcmpOutDestUnreachs,
-        cachedRouteMtu: (route.metrics as Array<{ mtu?: number }> | undefined)?.find((m) => m.mtu)?.mtu,
+        cachedRouteMtu: (route.metrics as Array<{ mtu?: number }> | undefined)?.find((m) => m.mtu)
+          ?.mtu,
         cachedRouteExpires: route.expires,
         route,
-        maxPayloadAfterBig: after.length ? Math.max(...after.map((p) => p.tcp.payloadLength)) : undefined,
+        maxPayloadAfterBig: after.length
+          ? Math.max(...after.map((p) => p.tcp.payloadLength))
+          : undefined,
         payloadsAfterBig: after.map((p) => p.tcp.payloadLength),
         firstResend,
         firstResendRelSeqs: after.slice(0, 2).map((p) => p.tcp.relSeq),

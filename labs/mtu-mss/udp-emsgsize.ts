@@ -16,18 +16,83 @@ export default defineLab({
     'Verify: on a UDP socket with IP_PMTUDISC_DO, send(2000) over a 1500-byte link fails with EMSGSIZE; send(1472) leaves with DF, the router of the 1280-byte link answers ICMP fragmentation needed, IP_MTU drops to 1280 and SO_ERROR reports EMSGSIZE; send(1472) then fails with EMSGSIZE while send(1252) passes; with IP_PMTUDISC_DONT send(1472) leaves as two fragments without DF and arrives whole.',
   probes: ['mtu-mss/udp-pmtu.c', 'segments/stream.c'],
   claims: [
-    { id: 'mtu-before', says: 'Before anything is sent, IP_MTU is the first link’s 1500.', observe: (r) => r.facts.ipMtuBefore, expect: { equals: 1500 } },
-    { id: 'too-big-for-link', says: 'send(2000) fails at once with EMSGSIZE: 2028 bytes cannot leave a 1500-byte link with DF.', observe: (r) => r.facts.sendTooBigForLink, expect: { equals: 'EMSGSIZE' } },
-    { id: 'nothing-left', says: 'That datagram never reached the wire: no 2028-byte packet in the capture.', observe: (r) => r.facts.maxIpLength, expect: { atMost: 1500 } },
-    { id: 'fits-link', says: 'send(1472) succeeds: 1472 + 8 + 20 = 1500 fits the first link.', observe: (r) => r.facts.sendFitsLink, expect: { equals: 1472 } },
-    { id: 'df', says: 'It leaves with DF set.', observe: (r) => r.facts.firstDatagramDf, expect: { equals: true } },
-    { id: 'icmp', says: 'The router refuses it with ICMP fragmentation needed, mtu 1280.', observe: (r) => r.facts.icmpMtu, expect: { equals: NARROW_MTU } },
-    { id: 'mtu-after', says: 'IP_MTU on the socket drops to 1280.', observe: (r) => r.facts.ipMtuAfter, expect: { equals: NARROW_MTU } },
-    { id: 'so-error', says: 'The ICMP error is queued on the connected socket: SO_ERROR returns EMSGSIZE.', observe: (r) => r.facts.soError, expect: { equals: 'EMSGSIZE' } },
-    { id: 'too-big-for-path', says: 'The same send(1472) now fails with EMSGSIZE before leaving the host.', observe: (r) => r.facts.sendTooBigForPath, expect: { equals: 'EMSGSIZE' } },
-    { id: 'fits-path', says: 'send(1252) succeeds: 1252 + 8 + 20 = 1280.', observe: (r) => r.facts.sendFitsPath, expect: { equals: 1252 } },
-    { id: 'dont-fragments', says: 'With IP_PMTUDISC_DONT, send(1472) succeeds and leaves as two fragments of 1276 and 244 bytes (offsets 0 and 157 × 8 = 1256), sized to the learned 1280, without DF.', observe: (r) => r.facts.dontFragments, expect: { equals: [[1276, false, true, 0], [244, false, false, 157]] } },
-    { id: 'received', says: 'The receiver gets the 1252-byte datagram and the reassembled 1472-byte one, never the refused ones.', observe: (r) => r.facts.receivedLengths, expect: { equals: [1252, 1472] } },
+    {
+      id: 'mtu-before',
+      says: 'Before anything is sent, IP_MTU is the first link’s 1500.',
+      observe: (r) => r.facts.ipMtuBefore,
+      expect: { equals: 1500 },
+    },
+    {
+      id: 'too-big-for-link',
+      says: 'send(2000) fails at once with EMSGSIZE: 2028 bytes cannot leave a 1500-byte link with DF.',
+      observe: (r) => r.facts.sendTooBigForLink,
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'nothing-left',
+      says: 'That datagram never reached the wire: no 2028-byte packet in the capture.',
+      observe: (r) => r.facts.maxIpLength,
+      expect: { atMost: 1500 },
+    },
+    {
+      id: 'fits-link',
+      says: 'send(1472) succeeds: 1472 + 8 + 20 = 1500 fits the first link.',
+      observe: (r) => r.facts.sendFitsLink,
+      expect: { equals: 1472 },
+    },
+    {
+      id: 'df',
+      says: 'It leaves with DF set.',
+      observe: (r) => r.facts.firstDatagramDf,
+      expect: { equals: true },
+    },
+    {
+      id: 'icmp',
+      says: 'The router refuses it with ICMP fragmentation needed, mtu 1280.',
+      observe: (r) => r.facts.icmpMtu,
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'mtu-after',
+      says: 'IP_MTU on the socket drops to 1280.',
+      observe: (r) => r.facts.ipMtuAfter,
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'so-error',
+      says: 'The ICMP error is queued on the connected socket: SO_ERROR returns EMSGSIZE.',
+      observe: (r) => r.facts.soError,
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'too-big-for-path',
+      says: 'The same send(1472) now fails with EMSGSIZE before leaving the host.',
+      observe: (r) => r.facts.sendTooBigForPath,
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'fits-path',
+      says: 'send(1252) succeeds: 1252 + 8 + 20 = 1280.',
+      observe: (r) => r.facts.sendFitsPath,
+      expect: { equals: 1252 },
+    },
+    {
+      id: 'dont-fragments',
+      says: 'With IP_PMTUDISC_DONT, send(1472) succeeds and leaves as two fragments of 1276 and 244 bytes (offsets 0 and 157 × 8 = 1256), sized to the learned 1280, without DF.',
+      observe: (r) => r.facts.dontFragments,
+      expect: {
+        equals: [
+          [1276, false, true, 0],
+          [244, false, false, 157],
+        ],
+      },
+    },
+    {
+      id: 'received',
+      says: 'The receiver gets the 1252-byte datagram and the reassembled 1472-byte one, never the refused ones.',
+      observe: (r) => r.facts.receivedLengths,
+      expect: { equals: [1252, 1472] },
+    },
   ],
   async run(ctx) {
     const { a, b } = await narrowPath(ctx);
@@ -40,7 +105,9 @@ export default defineLab({
     await waitUntil('two datagrams at the receiver', () => reads().length >= 2);
     const packets = await capture.stop();
 
-    const sends = Object.fromEntries(prober.events.filter((e) => e.event === 'send').map((e) => [e.step, e.ret ?? e.errno]));
+    const sends = Object.fromEntries(
+      prober.events.filter((e) => e.event === 'send').map((e) => [e.step, e.ret ?? e.errno]),
+    );
     const out = packets.filter((p) => p.ip.src === A && p.ip.protocol === 17);
     const firstBig = out.find((p) => p.ip.length === 1500);
     const icmp = packets.find((p) => p.icmp?.type === 3 && p.icmp.code === 4);

@@ -11,21 +11,62 @@ export default defineLab({
   verifies: `Verify: with net.ipv4.conf.all.force_igmp_version=2, IP_ADD_MEMBERSHIP sends an IGMPv2 membership report addressed to ${GROUP} itself, and IP_DROP_MEMBERSHIP sends an IGMPv2 Leave Group addressed to 224.0.0.2 (all routers).`,
   probes: ['multicast/mcast.c'],
   claims: [
-    { id: 'report', says: 'The join is an IGMPv2 membership report (type 0x16) naming the group.', observe: (r) => r.facts.firstIgmp, expect: { equals: `v2 report ${GROUP}` } },
-    { id: 'report-dst', says: 'The v2 report is addressed to the group itself, with TTL 1.', observe: (r) => r.facts.reportDst, expect: { equals: `${GROUP}/1` } },
-    { id: 'leave', says: 'Leaving sends an IGMPv2 Leave Group (type 0x17) naming the group.', observe: (r) => r.facts.leave, expect: { equals: `v2 leave ${GROUP}` } },
-    { id: 'leave-dst', says: 'The leave goes to 224.0.0.2, the all-routers group, with TTL 1.', observe: (r) => r.facts.leaveDst, expect: { equals: '224.0.0.2/1' } },
-    { id: 'received', says: 'Membership works the same: the member receives the datagram once.', observe: (r) => r.facts.received, expect: { equals: 1 } },
+    {
+      id: 'report',
+      says: 'The join is an IGMPv2 membership report (type 0x16) naming the group.',
+      observe: (r) => r.facts.firstIgmp,
+      expect: { equals: `v2 report ${GROUP}` },
+    },
+    {
+      id: 'report-dst',
+      says: 'The v2 report is addressed to the group itself, with TTL 1.',
+      observe: (r) => r.facts.reportDst,
+      expect: { equals: `${GROUP}/1` },
+    },
+    {
+      id: 'leave',
+      says: 'Leaving sends an IGMPv2 Leave Group (type 0x17) naming the group.',
+      observe: (r) => r.facts.leave,
+      expect: { equals: `v2 leave ${GROUP}` },
+    },
+    {
+      id: 'leave-dst',
+      says: 'The leave goes to 224.0.0.2, the all-routers group, with TTL 1.',
+      observe: (r) => r.facts.leaveDst,
+      expect: { equals: '224.0.0.2/1' },
+    },
+    {
+      id: 'received',
+      says: 'Membership works the same: the member receives the datagram once.',
+      observe: (r) => r.facts.received,
+      expect: { equals: 1 },
+    },
   ],
   async run(ctx) {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 2);
-    const member = ctx.probe(hosts.rx1, 'multicast/mcast.c', ['recv', GROUP, PORT, GROUP, addrs.rx1, RECV_TIMEOUT_MS]);
+    const member = ctx.probe(hosts.rx1, 'multicast/mcast.c', [
+      'recv',
+      GROUP,
+      PORT,
+      GROUP,
+      addrs.rx1,
+      RECV_TIMEOUT_MS,
+    ]);
     await member.waitFor('joined');
     await capture.waitForPacket((p) => p.ip.src === addrs.rx1 && p.igmp?.group === GROUP);
-    const sender = ctx.probe(hosts.sender, 'multicast/mcast.c', ['send', GROUP, PORT, addrs.sender, 'data:-1:-1:1', GROUP]);
+    const sender = ctx.probe(hosts.sender, 'multicast/mcast.c', [
+      'send',
+      GROUP,
+      PORT,
+      addrs.sender,
+      'data:-1:-1:1',
+      GROUP,
+    ]);
     await sender.waitFor('finished');
     await member.waitFor('left', RECV_TIMEOUT_MS + 5000);
-    const leave = await capture.waitForPacket((p) => p.ip.src === addrs.rx1 && p.igmp?.kind === 'leave');
+    const leave = await capture.waitForPacket(
+      (p) => p.ip.src === addrs.rx1 && p.igmp?.kind === 'leave',
+    );
     const packets = await capture.stop();
     const report = packets.find((p) => p.ip.src === addrs.rx1 && p.igmp?.kind === 'report');
     return {

@@ -28,7 +28,11 @@ export interface Segment {
  * Creates the switch and one host per name, host i at 198.51.100.(i+1)/24 on its `eth0`.
  * igmpVersion pins net.ipv4.conf.all.force_igmp_version in every host (0 = the kernel's choice).
  */
-export async function segment(ctx: LabContext, names: string[], igmpVersion: 0 | 2 | 3): Promise<Segment> {
+export async function segment(
+  ctx: LabContext,
+  names: string[],
+  igmpVersion: 0 | 2 | 3,
+): Promise<Segment> {
   const switchHost = await ctx.host('switch');
   await switchHost.run(['ip', 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
   await switchHost.run(['ip', 'link', 'set', 'br0', 'up']);
@@ -43,7 +47,19 @@ export async function segment(ctx: LabContext, names: string[], igmpVersion: 0 |
     });
     const addr = `198.51.100.${i + 1}`;
     // The host's end is eth0; the switch's end, named after the host, becomes a bridge port.
-    await host.run(['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', name, 'netns', 'switch']);
+    await host.run([
+      'ip',
+      'link',
+      'add',
+      'eth0',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      name,
+      'netns',
+      'switch',
+    ]);
     await switchHost.run(['ip', 'link', 'set', name, 'master', 'br0']);
     await switchHost.run(['ip', 'link', 'set', name, 'up']);
     await host.run(['ip', 'addr', 'add', `${addr}/24`, 'dev', 'eth0']);
@@ -58,12 +74,16 @@ export async function segment(ctx: LabContext, names: string[], igmpVersion: 0 |
 
 /** The payloads a receiver reported, without the "end" marker. */
 export function payloads(events: LabEvent[]): string[] {
-  return events.filter((e) => e.event === 'datagram' && e.payload !== 'end').map((e) => String(e.payload));
+  return events
+    .filter((e) => e.event === 'datagram' && e.payload !== 'end')
+    .map((e) => String(e.payload));
 }
 
 /** Counts per label: `{ ttl1: 3, ttl0: 0 }` from payloads like `ttl1-2`. */
 export function countByLabel(received: string[], labels: string[]): Record<string, number> {
-  return Object.fromEntries(labels.map((l) => [l, received.filter((p) => p.startsWith(`${l}-`)).length]));
+  return Object.fromEntries(
+    labels.map((l) => [l, received.filter((p) => p.startsWith(`${l}-`)).length]),
+  );
 }
 
 /** IGMP packets sent by one address, as short strings: `v3 report to_ex 239.1.2.3`, `v2 leave 239.1.2.3`. */

@@ -13,22 +13,69 @@ const LABELS = SPECS.map((s) => s.split(':')[0]);
 export default defineLab({
   id: 'multicast/ttl-and-loop',
   title: 'IP_MULTICAST_TTL and IP_MULTICAST_LOOP',
-  verifies: 'Verify: datagrams leave with the TTL set by IP_MULTICAST_TTL (1 when unset); with TTL 0 they never reach the wire but a member on the sending host still gets them; with IP_MULTICAST_LOOP 0 the local member gets nothing while remote members are unaffected.',
+  verifies:
+    'Verify: datagrams leave with the TTL set by IP_MULTICAST_TTL (1 when unset); with TTL 0 they never reach the wire but a member on the sending host still gets them; with IP_MULTICAST_LOOP 0 the local member gets nothing while remote members are unaffected.',
   probes: ['multicast/mcast.c'],
   claims: [
-    { id: 'wire-ttls', says: 'On the wire: 2 datagrams with TTL 1 (unset), 2 with TTL 5, none of the TTL-0 ones, 2 with TTL 1 and loop off.', observe: (r) => r.facts.wireTtls, expect: { equals: [1, 1, 5, 5, 1, 1] } },
-    { id: 'remote', says: 'The remote member receives every datagram except the TTL-0 ones.', observe: (r) => r.facts.remoteCopies, expect: { equals: { default: 2, ttl5: 2, ttl0: 0, noloop: 2 } } },
-    { id: 'local', says: 'The member on the sending host receives everything sent with loop on, TTL 0 included, and nothing sent with loop off.', observe: (r) => r.facts.localCopies, expect: { equals: { default: 2, ttl5: 2, ttl0: 2, noloop: 0 } } },
-    { id: 'local-ttl', says: 'The looped-back copy is delivered with the TTL it was sent with (5 stays 5).', observe: (r) => r.facts.localTtl5, expect: { equals: 5 } },
-    { id: 'defaults', says: 'A fresh socket reports IP_MULTICAST_TTL 1 and IP_MULTICAST_LOOP 1.', observe: (r) => [r.facts.defaultTtl, r.facts.defaultLoop], expect: { equals: [1, 1] } },
+    {
+      id: 'wire-ttls',
+      says: 'On the wire: 2 datagrams with TTL 1 (unset), 2 with TTL 5, none of the TTL-0 ones, 2 with TTL 1 and loop off.',
+      observe: (r) => r.facts.wireTtls,
+      expect: { equals: [1, 1, 5, 5, 1, 1] },
+    },
+    {
+      id: 'remote',
+      says: 'The remote member receives every datagram except the TTL-0 ones.',
+      observe: (r) => r.facts.remoteCopies,
+      expect: { equals: { default: 2, ttl5: 2, ttl0: 0, noloop: 2 } },
+    },
+    {
+      id: 'local',
+      says: 'The member on the sending host receives everything sent with loop on, TTL 0 included, and nothing sent with loop off.',
+      observe: (r) => r.facts.localCopies,
+      expect: { equals: { default: 2, ttl5: 2, ttl0: 2, noloop: 0 } },
+    },
+    {
+      id: 'local-ttl',
+      says: 'The looped-back copy is delivered with the TTL it was sent with (5 stays 5).',
+      observe: (r) => r.facts.localTtl5,
+      expect: { equals: 5 },
+    },
+    {
+      id: 'defaults',
+      says: 'A fresh socket reports IP_MULTICAST_TTL 1 and IP_MULTICAST_LOOP 1.',
+      observe: (r) => [r.facts.defaultTtl, r.facts.defaultLoop],
+      expect: { equals: [1, 1] },
+    },
   ],
   async run(ctx) {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 3);
-    const local = ctx.probe(hosts.sender, 'multicast/mcast.c', ['recv', GROUP, PORT, GROUP, addrs.sender, RECV_TIMEOUT_MS]);
-    const remote = ctx.probe(hosts.rx1, 'multicast/mcast.c', ['recv', GROUP, PORT, GROUP, addrs.rx1, RECV_TIMEOUT_MS]);
+    const local = ctx.probe(hosts.sender, 'multicast/mcast.c', [
+      'recv',
+      GROUP,
+      PORT,
+      GROUP,
+      addrs.sender,
+      RECV_TIMEOUT_MS,
+    ]);
+    const remote = ctx.probe(hosts.rx1, 'multicast/mcast.c', [
+      'recv',
+      GROUP,
+      PORT,
+      GROUP,
+      addrs.rx1,
+      RECV_TIMEOUT_MS,
+    ]);
     await local.waitFor('joined');
     await remote.waitFor('joined');
-    const sender = ctx.probe(hosts.sender, 'multicast/mcast.c', ['send', GROUP, PORT, addrs.sender, SPECS.join(','), GROUP]);
+    const sender = ctx.probe(hosts.sender, 'multicast/mcast.c', [
+      'send',
+      GROUP,
+      PORT,
+      addrs.sender,
+      SPECS.join(','),
+      GROUP,
+    ]);
     await sender.waitFor('finished');
     await local.waitFor('done', RECV_TIMEOUT_MS + 5000);
     await remote.waitFor('done', RECV_TIMEOUT_MS + 5000);

@@ -17,9 +17,19 @@ const PORT = 5000;
 
 /** The counters each event is expected to move, as nstat names them. */
 const WATCHED = [
-  'TcpActiveOpens', 'TcpPassiveOpens', 'TcpAttemptFails', 'TcpEstabResets', 'TcpOutRsts', 'TcpInErrs',
-  'TcpRetransSegs', 'TcpExtListenOverflows', 'TcpExtListenDrops', 'TcpExtTCPSynRetrans',
-  'TcpExtTCPTimeouts', 'TcpExtTCPAbortOnClose', 'TcpExtTCPAbortOnData',
+  'TcpActiveOpens',
+  'TcpPassiveOpens',
+  'TcpAttemptFails',
+  'TcpEstabResets',
+  'TcpOutRsts',
+  'TcpInErrs',
+  'TcpRetransSegs',
+  'TcpExtListenOverflows',
+  'TcpExtListenDrops',
+  'TcpExtTCPSynRetrans',
+  'TcpExtTCPTimeouts',
+  'TcpExtTCPAbortOnClose',
+  'TcpExtTCPAbortOnData',
 ];
 
 type Counters = Record<string, number>;
@@ -36,18 +46,76 @@ function delta(before: Counters, after: Counters): Record<string, number> {
 export default defineLab({
   id: 'observability/nstat-counters',
   title: 'nstat counters moved by provoked events',
-  verifies: 'Verify: a SYN dropped by a full accept queue adds 1 to ListenOverflows and ListenDrops, an abortive close adds 1 to TcpOutRsts and TcpEstabResets, one SYN retransmission adds 1 to TcpRetransSegs, TCPSynRetrans and TCPTimeouts, each only in its own network namespace.',
+  verifies:
+    'Verify: a SYN dropped by a full accept queue adds 1 to ListenOverflows and ListenDrops, an abortive close adds 1 to TcpOutRsts and TcpEstabResets, one SYN retransmission adds 1 to TcpRetransSegs, TCPSynRetrans and TCPTimeouts, each only in its own network namespace.',
   probes: ['observability/obs.c'],
   claims: [
-    { id: 'overflow', says: 'A SYN to a listener whose accept queue is full (backlog 0, one connection waiting) adds exactly 1 to TcpExtListenOverflows and 1 to TcpExtListenDrops on the server.', observe: (r) => pick(r.facts.overflowServer, ['TcpExtListenOverflows', 'TcpExtListenDrops']), expect: { equals: [1, 1] } },
-    { id: 'overflow-client-silent', says: 'The client counts only its attempt (TcpActiveOpens 1): nothing tells it the SYN was dropped.', observe: (r) => r.facts.overflowClient, expect: { equals: { TcpActiveOpens: 1 } } },
-    { id: 'reset-client', says: 'close() with SO_LINGER {1, 0} on an established connection sends a RST: TcpOutRsts +1 and TcpEstabResets +1 on the client.', observe: (r) => pick(r.facts.resetClient, ['TcpOutRsts', 'TcpEstabResets']), expect: { equals: [1, 1] } },
-    { id: 'reset-abort-on-data', says: 'The same close() also counts TcpExtTCPAbortOnData, although no data was pending: tcp_close() counts every SO_LINGER-0 abort there.', observe: (r) => r.facts.resetClient, expect: { equals: { TcpEstabResets: 1, TcpOutRsts: 1, TcpExtTCPAbortOnData: 1 } } },
-    { id: 'reset-server', says: 'The server\'s end, still waiting in the accept queue, takes the RST: TcpEstabResets +1 there.', observe: (r) => pick(r.facts.resetServer, ['TcpEstabResets']), expect: { equals: [1] } },
-    { id: 'reset-wire', says: 'The capture holds exactly one RST, from the client.', observe: (r) => r.facts.rstFrom, expect: { equals: [CLIENT] } },
-    { id: 'retrans', says: 'One unanswered SYN retransmitted once adds 1 to TcpRetransSegs, TcpExtTCPSynRetrans and TcpExtTCPTimeouts on the client, as its TCP_INFO tcpi_total_retrans (1) said.', observe: (r) => [...pick(r.facts.retransClient, ['TcpRetransSegs', 'TcpExtTCPSynRetrans', 'TcpExtTCPTimeouts']), r.facts.tcpiTotalRetrans], expect: { equals: [1, 1, 1, 1] } },
-    { id: 'retrans-wire', says: 'The capture shows that SYN twice, the copy about 1 s after the original (the initial RTO).', observe: (r) => r.facts.synRetransGapS, expect: { between: [0.9, 1.5] }, kernelNote: 'the first SYN retransmission comes after 1 s on any kernel; later ones are linear (1 s) on ≥ 6.5 with tcp_syn_linear_timeouts' },
-    { id: 'per-netns', says: 'Counters are per network namespace: the server counted none of the client\'s retransmission, the client none of the server\'s drops.', observe: (r) => [r.facts.retransServer, pick(r.facts.overflowClient, ['TcpExtListenOverflows'])], expect: { equals: [{}, [0]] } },
+    {
+      id: 'overflow',
+      says: 'A SYN to a listener whose accept queue is full (backlog 0, one connection waiting) adds exactly 1 to TcpExtListenOverflows and 1 to TcpExtListenDrops on the server.',
+      observe: (r) => pick(r.facts.overflowServer, ['TcpExtListenOverflows', 'TcpExtListenDrops']),
+      expect: { equals: [1, 1] },
+    },
+    {
+      id: 'overflow-client-silent',
+      says: 'The client counts only its attempt (TcpActiveOpens 1): nothing tells it the SYN was dropped.',
+      observe: (r) => r.facts.overflowClient,
+      expect: { equals: { TcpActiveOpens: 1 } },
+    },
+    {
+      id: 'reset-client',
+      says: 'close() with SO_LINGER {1, 0} on an established connection sends a RST: TcpOutRsts +1 and TcpEstabResets +1 on the client.',
+      observe: (r) => pick(r.facts.resetClient, ['TcpOutRsts', 'TcpEstabResets']),
+      expect: { equals: [1, 1] },
+    },
+    {
+      id: 'reset-abort-on-data',
+      says: 'The same close() also counts TcpExtTCPAbortOnData, although no data was pending: tcp_close() counts every SO_LINGER-0 abort there.',
+      observe: (r) => r.facts.resetClient,
+      expect: { equals: { TcpEstabResets: 1, TcpOutRsts: 1, TcpExtTCPAbortOnData: 1 } },
+    },
+    {
+      id: 'reset-server',
+      says: "The server's end, still waiting in the accept queue, takes the RST: TcpEstabResets +1 there.",
+      observe: (r) => pick(r.facts.resetServer, ['TcpEstabResets']),
+      expect: { equals: [1] },
+    },
+    {
+      id: 'reset-wire',
+      says: 'The capture holds exactly one RST, from the client.',
+      observe: (r) => r.facts.rstFrom,
+      expect: { equals: [CLIENT] },
+    },
+    {
+      id: 'retrans',
+      says: 'One unanswered SYN retransmitted once adds 1 to TcpRetransSegs, TcpExtTCPSynRetrans and TcpExtTCPTimeouts on the client, as its TCP_INFO tcpi_total_retrans (1) said.',
+      observe: (r) => [
+        ...pick(r.facts.retransClient, [
+          'TcpRetransSegs',
+          'TcpExtTCPSynRetrans',
+          'TcpExtTCPTimeouts',
+        ]),
+        r.facts.tcpiTotalRetrans,
+      ],
+      expect: { equals: [1, 1, 1, 1] },
+    },
+    {
+      id: 'retrans-wire',
+      says: 'The capture shows that SYN twice, the copy about 1 s after the original (the initial RTO).',
+      observe: (r) => r.facts.synRetransGapS,
+      expect: { between: [0.9, 1.5] },
+      kernelNote:
+        'the first SYN retransmission comes after 1 s on any kernel; later ones are linear (1 s) on ≥ 6.5 with tcp_syn_linear_timeouts',
+    },
+    {
+      id: 'per-netns',
+      says: "Counters are per network namespace: the server counted none of the client's retransmission, the client none of the server's drops.",
+      observe: (r) => [
+        r.facts.retransServer,
+        pick(r.facts.overflowClient, ['TcpExtListenOverflows']),
+      ],
+      expect: { equals: [{}, [0]] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -62,10 +130,18 @@ export default defineLab({
     await srv.waitFor('done');
     // Client sockets: 0 fills the queue, 1 overflows it, 2 goes to the address that never answers.
     const cli = ctx.probe(client, 'observability/obs.c', [
-      `connect:${SERVER}:${PORT}`, 'established:0', 'wait',
-      `connect:${SERVER}:${PORT}`, 'wait', 'close:1', 'wait',
-      'abort:0', 'wait',
-      `connect:${UNANSWERED}:${PORT}`, 'retrans:2:1', 'close:2',
+      `connect:${SERVER}:${PORT}`,
+      'established:0',
+      'wait',
+      `connect:${SERVER}:${PORT}`,
+      'wait',
+      'close:1',
+      'wait',
+      'abort:0',
+      'wait',
+      `connect:${UNANSWERED}:${PORT}`,
+      'retrans:2:1',
+      'close:2',
     ]);
     // The script's `wait` steps are its arguments 3, 5, 7 and 9.
     const pausedAt = (step: number) => cli.waitFor((e) => e.event === 'waiting' && e.step === step);
@@ -76,16 +152,24 @@ export default defineLab({
     // 1. Overflow: the SYN of socket 1 is dropped; close it before its retransmission (1 s).
     cli.signal('SIGUSR1');
     await pausedAt(5);
-    await waitUntil('ListenOverflows to count the dropped SYN', async () =>
-      ((await counters(server)).TcpExtListenOverflows ?? 0) > (s0.server.TcpExtListenOverflows ?? 0), 10_000);
+    await waitUntil(
+      'ListenOverflows to count the dropped SYN',
+      async () =>
+        ((await counters(server)).TcpExtListenOverflows ?? 0) >
+        (s0.server.TcpExtListenOverflows ?? 0),
+      10_000,
+    );
     cli.signal('SIGUSR1');
     await pausedAt(7);
     const s1 = await snap();
     // 2. Reset: socket 0 aborts; the server counts when the RST arrives.
     cli.signal('SIGUSR1');
     await pausedAt(9);
-    await waitUntil('the server to take the RST', async () =>
-      ((await counters(server)).TcpEstabResets ?? 0) > (s1.server.TcpEstabResets ?? 0), 10_000);
+    await waitUntil(
+      'the server to take the RST',
+      async () => ((await counters(server)).TcpEstabResets ?? 0) > (s1.server.TcpEstabResets ?? 0),
+      10_000,
+    );
     const s2 = await snap();
     // 3. Retransmission: the probe closes the socket as soon as TCP_INFO counts one retransmission.
     cli.signal('SIGUSR1');
@@ -94,7 +178,9 @@ export default defineLab({
     const s3 = await snap();
     const packets = await capture.stop();
 
-    const syns = packets.filter((p) => p.tcp?.syn && !p.tcp.ack && p.ip.dst === UNANSWERED).map((p) => p.t);
+    const syns = packets
+      .filter((p) => p.tcp?.syn && !p.tcp.ack && p.ip.dst === UNANSWERED)
+      .map((p) => p.t);
     return {
       hosts: ctx.hostInfo(),
       packets,
@@ -110,7 +196,8 @@ export default defineLab({
         retransServer: delta(s2.server, s3.server),
         tcpiTotalRetrans: retransmitted.totalRetrans,
         rstFrom: packets.filter((p) => p.tcp?.rst).map((p) => p.ip.src),
-        synRetransGapS: syns.length >= 2 ? Math.round((syns[1] - syns[0]) * 1000) / 1000 : undefined,
+        synRetransGapS:
+          syns.length >= 2 ? Math.round((syns[1] - syns[0]) * 1000) / 1000 : undefined,
         serverAbsolute: pickAll(s3.server),
         clientAbsolute: pickAll(s3.client),
       },

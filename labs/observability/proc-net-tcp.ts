@@ -5,7 +5,12 @@
  * file holds yet or any more, and counts an unread FIN as one byte of rx_queue in CLOSE-WAIT.
  */
 import { defineLab } from '../_lib/define.ts';
-import { parseProcNetTcp, parseSsInfo, type ProcTcpSocket, type SsSocketInfo } from '../_lib/observe.ts';
+import {
+  parseProcNetTcp,
+  parseSsInfo,
+  type ProcTcpSocket,
+  type SsSocketInfo,
+} from '../_lib/observe.ts';
 import { waitUntil } from '../_lib/wait.ts';
 
 const CLIENT = '198.51.100.1';
@@ -31,8 +36,10 @@ function disagreements(proc: ProcTcpSocket[], ss: SsSocketInfo[]): string[] {
     if (s.state !== p.state) out.push(`${key} state ${p.state}/${s.state}`);
     if (s.recvQ !== p.rxQueue) out.push(`${key} rx ${p.rxQueue}/${s.recvQ}`);
     // A listener's Send-Q is its backlog in ss but tx_queue (write_seq - snd_una = 0) in /proc.
-    if (p.state !== 'LISTEN' && s.sendQ !== p.txQueue) out.push(`${key} tx ${p.txQueue}/${s.sendQ}`);
-    if (Number(s.fields.ino ?? 0) !== p.inode) out.push(`${key} inode ${p.inode}/${s.fields.ino ?? 0}`);
+    if (p.state !== 'LISTEN' && s.sendQ !== p.txQueue)
+      out.push(`${key} tx ${p.txQueue}/${s.sendQ}`);
+    if (Number(s.fields.ino ?? 0) !== p.inode)
+      out.push(`${key} inode ${p.inode}/${s.fields.ino ?? 0}`);
   }
   if (ss.length !== proc.length) out.push(`count ${proc.length}/${ss.length}`);
   return out;
@@ -41,21 +48,84 @@ function disagreements(proc: ProcTcpSocket[], ss: SsSocketInfo[]): string[] {
 export default defineLab({
   id: 'observability/proc-net-tcp',
   title: '/proc/net/tcp decoded, side by side with ss',
-  verifies: 'Verify: decoding /proc/net/tcp gives the sockets ss lists, with the same states, queues and inodes; only a listener differs (tx_queue 0, ss Send-Q the backlog).',
+  verifies:
+    'Verify: decoding /proc/net/tcp gives the sockets ss lists, with the same states, queues and inodes; only a listener differs (tx_queue 0, ss Send-Q the backlog).',
   probes: ['observability/obs.c'],
   claims: [
-    { id: 'address-hex', says: `The listener on ${SERVER}:${PORT} is printed as 026433C6:1388: the address's bytes reversed (a little-endian CPU prints the network-order word), the port in plain hex.`, observe: (r) => r.facts.listenerHex, expect: { equals: '026433C6:1388' } },
-    { id: 'address-decoded', says: 'Decoding gives back the real address and port.', observe: (r) => r.facts.listenerLocal, expect: { equals: `${SERVER}:${PORT}` } },
-    { id: 'st-codes', says: 'st is the kernel state number in hex: 0A LISTEN, 01 ESTABLISHED, 08 CLOSE_WAIT on the server.', observe: (r) => r.facts.serverStates, expect: { equals: ['01 ESTAB', '01 ESTAB', '08 CLOSE-WAIT', '0A LISTEN'] } },
-    { id: 'listener-queues', says: 'On the listener rx_queue is the accept queue (1 connection waiting) but tx_queue is 0, where ss shows the backlog in Send-Q.', observe: (r) => r.facts.listenerQueues, expect: { equals: { rxQueue: 1, txQueue: 0, ssRecvQ: 1, ssSendQ: BACKLOG } } },
-    { id: 'unread-rx', says: `The accepted connection whose ${UNREAD} bytes nobody read shows rx_queue ${UNREAD} (0x64).`, observe: (r) => r.facts.unreadRxQueue, expect: { equals: UNREAD } },
-    { id: 'close-wait-fin', says: 'A CLOSE-WAIT socket that never read the peer\'s FIN shows rx_queue 1 (and ss Recv-Q 1): the FIN takes one sequence number that read() has not consumed.', observe: (r) => r.facts.closeWaitQueues, expect: { equals: [1, 1] } },
-    { id: 'inode', says: 'The inode column is the socket\'s inode (fstat on the probe\'s descriptor gives the same number).', observe: (r) => r.facts.inodeMatches, expect: { equals: [true, true, true] } },
-    { id: 'inode-zero', says: 'Sockets no file descriptor holds show inode 0: the connection still in the accept queue, and the client\'s closed connection waiting in FIN-WAIT-2.', observe: (r) => r.facts.zeroInodes, expect: { equals: ['client FIN-WAIT-2', 'server ESTAB'] } },
-    { id: 'fin-wait-2-timer', says: 'The closed client connection lives on as a timewait socket in FIN-WAIT-2 (st 05) with timer 3 and tm->when counting down from 60 s in 1/100 s ticks.', observe: (r) => r.facts.finWait2, expect: { equals: { stateCode: 5, timer: 3, inode: 0 } } },
-    { id: 'fin-wait-2-when', says: 'Its tm->when is between 50 and 60 s (5000–6000 ticks of USER_HZ=100).', observe: (r) => r.facts.finWait2Ticks, expect: { between: [5000, 6000] }, kernelNote: 'with tcp_fin_timeout 60 (= TIME-WAIT length) the orphan goes straight to a timewait socket; a larger value keeps a full socket with a keepalive-timer (tr 2) first' },
-    { id: 'uid', says: 'uid is the socket owner\'s uid as seen from the reader\'s user namespace: 0 for the lab\'s root.', observe: (r) => r.facts.uids, expect: { equals: [0] } },
-    { id: 'agrees-with-ss', says: 'Apart from the listener\'s Send-Q, every socket in /proc/net/tcp matches ss -tane on local and peer address, state, both queues and inode.', observe: (r) => r.facts.disagreements, expect: { equals: [] } },
+    {
+      id: 'address-hex',
+      says: `The listener on ${SERVER}:${PORT} is printed as 026433C6:1388: the address's bytes reversed (a little-endian CPU prints the network-order word), the port in plain hex.`,
+      observe: (r) => r.facts.listenerHex,
+      expect: { equals: '026433C6:1388' },
+    },
+    {
+      id: 'address-decoded',
+      says: 'Decoding gives back the real address and port.',
+      observe: (r) => r.facts.listenerLocal,
+      expect: { equals: `${SERVER}:${PORT}` },
+    },
+    {
+      id: 'st-codes',
+      says: 'st is the kernel state number in hex: 0A LISTEN, 01 ESTABLISHED, 08 CLOSE_WAIT on the server.',
+      observe: (r) => r.facts.serverStates,
+      expect: { equals: ['01 ESTAB', '01 ESTAB', '08 CLOSE-WAIT', '0A LISTEN'] },
+    },
+    {
+      id: 'listener-queues',
+      says: 'On the listener rx_queue is the accept queue (1 connection waiting) but tx_queue is 0, where ss shows the backlog in Send-Q.',
+      observe: (r) => r.facts.listenerQueues,
+      expect: { equals: { rxQueue: 1, txQueue: 0, ssRecvQ: 1, ssSendQ: BACKLOG } },
+    },
+    {
+      id: 'unread-rx',
+      says: `The accepted connection whose ${UNREAD} bytes nobody read shows rx_queue ${UNREAD} (0x64).`,
+      observe: (r) => r.facts.unreadRxQueue,
+      expect: { equals: UNREAD },
+    },
+    {
+      id: 'close-wait-fin',
+      says: "A CLOSE-WAIT socket that never read the peer's FIN shows rx_queue 1 (and ss Recv-Q 1): the FIN takes one sequence number that read() has not consumed.",
+      observe: (r) => r.facts.closeWaitQueues,
+      expect: { equals: [1, 1] },
+    },
+    {
+      id: 'inode',
+      says: "The inode column is the socket's inode (fstat on the probe's descriptor gives the same number).",
+      observe: (r) => r.facts.inodeMatches,
+      expect: { equals: [true, true, true] },
+    },
+    {
+      id: 'inode-zero',
+      says: "Sockets no file descriptor holds show inode 0: the connection still in the accept queue, and the client's closed connection waiting in FIN-WAIT-2.",
+      observe: (r) => r.facts.zeroInodes,
+      expect: { equals: ['client FIN-WAIT-2', 'server ESTAB'] },
+    },
+    {
+      id: 'fin-wait-2-timer',
+      says: 'The closed client connection lives on as a timewait socket in FIN-WAIT-2 (st 05) with timer 3 and tm->when counting down from 60 s in 1/100 s ticks.',
+      observe: (r) => r.facts.finWait2,
+      expect: { equals: { stateCode: 5, timer: 3, inode: 0 } },
+    },
+    {
+      id: 'fin-wait-2-when',
+      says: 'Its tm->when is between 50 and 60 s (5000–6000 ticks of USER_HZ=100).',
+      observe: (r) => r.facts.finWait2Ticks,
+      expect: { between: [5000, 6000] },
+      kernelNote:
+        'with tcp_fin_timeout 60 (= TIME-WAIT length) the orphan goes straight to a timewait socket; a larger value keeps a full socket with a keepalive-timer (tr 2) first',
+    },
+    {
+      id: 'uid',
+      says: "uid is the socket owner's uid as seen from the reader's user namespace: 0 for the lab's root.",
+      observe: (r) => r.facts.uids,
+      expect: { equals: [0] },
+    },
+    {
+      id: 'agrees-with-ss',
+      says: "Apart from the listener's Send-Q, every socket in /proc/net/tcp matches ss -tane on local and peer address, state, both queues and inode.",
+      observe: (r) => r.facts.disagreements,
+      expect: { equals: [] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -65,14 +135,22 @@ export default defineLab({
 
     // Server sockets: 0 listener, 1 connection A (never read), 2 connection B (peer closes).
     const srv = ctx.probe(server, 'observability/obs.c', [
-      `listen:${SERVER}:${PORT}:${BACKLOG}`, 'accept:0', 'accept:0', 'until:2:CLOSE-WAIT',
+      `listen:${SERVER}:${PORT}:${BACKLOG}`,
+      'accept:0',
+      'accept:0',
+      'until:2:CLOSE-WAIT',
     ]);
     await srv.waitFor('listening');
     // Client: A writes 100 bytes; B is closed at once; C stays in the server's accept queue.
     const cli = ctx.probe(client, 'observability/obs.c', [
-      `connect:${SERVER}:${PORT}`, 'established:0', `write:0:${UNREAD}`,
-      `connect:${SERVER}:${PORT}`, 'established:1', 'close:1',
-      `connect:${SERVER}:${PORT}`, 'established:2',
+      `connect:${SERVER}:${PORT}`,
+      'established:0',
+      `write:0:${UNREAD}`,
+      `connect:${SERVER}:${PORT}`,
+      'established:1',
+      'close:1',
+      `connect:${SERVER}:${PORT}`,
+      'established:2',
     ]);
     await cli.waitFor('done');
     await srv.waitFor('done');
@@ -87,19 +165,32 @@ export default defineLab({
     let s = await read(server);
     let c = await read(client);
     // Settled: A's bytes acknowledged (client tx 0), B's FIN turned into a FIN-WAIT-2 timewait socket.
-    await waitUntil('A acknowledged and B in FIN-WAIT-2', async () => {
-      s = await read(server);
-      c = await read(client);
-      const a = c.proc.find((p) => p.local === aLocal);
-      return c.proc.some((p) => p.state === 'FIN-WAIT-2') && (a?.txQueue ?? 1) === 0 && s.proc.some((p) => p.rxQueue === UNREAD);
-    }, 10_000);
+    await waitUntil(
+      'A acknowledged and B in FIN-WAIT-2',
+      async () => {
+        s = await read(server);
+        c = await read(client);
+        const a = c.proc.find((p) => p.local === aLocal);
+        return (
+          c.proc.some((p) => p.state === 'FIN-WAIT-2') &&
+          (a?.txQueue ?? 1) === 0 &&
+          s.proc.some((p) => p.rxQueue === UNREAD)
+        );
+      },
+      10_000,
+    );
     const packets = await capture.stop();
 
     const listener = s.proc.find((p) => p.state === 'LISTEN')!;
     const listenerSs = s.ss.find((x) => x.state === 'LISTEN');
-    const rawListener = s.raw.split('\n').find((l) => / 0A /.test(l))?.trim() ?? '';
+    const rawListener =
+      s.raw
+        .split('\n')
+        .find((l) => / 0A /.test(l))
+        ?.trim() ?? '';
     const serverRow = (peer: string) => s.proc.find((p) => p.peer === peer);
-    const inodeOf = (probe: typeof srv, sock: number) => probe.events.find((e) => e.sock === sock && typeof e.inode === 'number')?.inode;
+    const inodeOf = (probe: typeof srv, sock: number) =>
+      probe.events.find((e) => e.sock === sock && typeof e.inode === 'number')?.inode;
     const finWait2 = c.proc.find((p) => p.state === 'FIN-WAIT-2');
     const closeWait = s.proc.find((p) => p.state === 'CLOSE-WAIT');
     return {
@@ -113,8 +204,15 @@ export default defineLab({
         listenerLocal: listener.local,
         serverProc: s.proc,
         clientProc: c.proc,
-        serverStates: s.proc.map((p) => `${p.stateCode.toString(16).toUpperCase().padStart(2, '0')} ${p.state}`).sort(),
-        listenerQueues: { rxQueue: listener.rxQueue, txQueue: listener.txQueue, ssRecvQ: listenerSs?.recvQ, ssSendQ: listenerSs?.sendQ },
+        serverStates: s.proc
+          .map((p) => `${p.stateCode.toString(16).toUpperCase().padStart(2, '0')} ${p.state}`)
+          .sort(),
+        listenerQueues: {
+          rxQueue: listener.rxQueue,
+          txQueue: listener.txQueue,
+          ssRecvQ: listenerSs?.recvQ,
+          ssSendQ: listenerSs?.sendQ,
+        },
         unreadRxQueue: serverRow(aLocal)?.rxQueue,
         closeWaitQueues: [closeWait?.rxQueue, s.ss.find((x) => x.state === 'CLOSE-WAIT')?.recvQ],
         inodeMatches: [
@@ -127,7 +225,11 @@ export default defineLab({
           ...s.proc.filter((p) => p.inode === 0).map((p) => `server ${p.state}`),
         ].sort(),
         queuedInodeZeroIsC: serverRow(cLocal)?.inode === 0,
-        finWait2: finWait2 && { stateCode: finWait2.stateCode, timer: finWait2.timer, inode: finWait2.inode },
+        finWait2: finWait2 && {
+          stateCode: finWait2.stateCode,
+          timer: finWait2.timer,
+          inode: finWait2.inode,
+        },
         finWait2Ticks: finWait2?.timerTicks,
         uids: [...new Set([...s.proc, ...c.proc].map((p) => p.uid))],
         disagreements: [...disagreements(s.proc, s.ss), ...disagreements(c.proc, c.ss)],

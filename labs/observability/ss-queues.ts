@@ -17,24 +17,79 @@ const RCVBUF = 4096;
 /** More than the send buffer can take: the write stops at EAGAIN. */
 const WRITE = 1_000_000;
 
-const num = (s: SsSocketInfo | undefined, key: string) => (s?.fields[key] === undefined ? undefined : Number(s.fields[key]));
+const num = (s: SsSocketInfo | undefined, key: string) =>
+  s?.fields[key] === undefined ? undefined : Number(s.fields[key]);
 
 export default defineLab({
   id: 'observability/ss-queues',
   title: 'ss Recv-Q and Send-Q: listener vs connection',
-  verifies: 'Verify: on LISTEN, ss Recv-Q is the accept queue length and Send-Q the backlog; on ESTAB, Recv-Q is unread bytes and Send-Q unacknowledged bytes, and a stalled receiver\'s Recv-Q plus its sender\'s Send-Q equals the bytes written.',
+  verifies:
+    "Verify: on LISTEN, ss Recv-Q is the accept queue length and Send-Q the backlog; on ESTAB, Recv-Q is unread bytes and Send-Q unacknowledged bytes, and a stalled receiver's Recv-Q plus its sender's Send-Q equals the bytes written.",
   probes: ['observability/obs.c'],
   claims: [
-    { id: 'listen-queue', says: `A listener with backlog ${BACKLOG} and two connections nobody accepted shows Recv-Q 2 (accept queue) and Send-Q ${BACKLOG} (the backlog).`, observe: (r) => r.facts.queuedListener, expect: { equals: [2, BACKLOG] } },
-    { id: 'listen-accepted', says: 'A listener with backlog 1 whose connection was accepted shows Recv-Q 0, Send-Q 1.', observe: (r) => r.facts.acceptedListener, expect: { equals: [0, 1] } },
-    { id: 'queued-are-established', says: 'The connections waiting in the accept queue are already ESTAB on the server (ss lists them, no process owns them yet).', observe: (r) => r.facts.queuedEstablished, expect: { equals: 2 } },
-    { id: 'unread-recvq', says: `The receiver that never reads shows unread bytes in Recv-Q, at most its receive buffer (SO_RCVBUF ${RCVBUF} doubled to skmem rb ${2 * RCVBUF}).`, observe: (r) => r.facts.receiverRecvQ, expect: { between: [1, 2 * RCVBUF] } },
-    { id: 'rcvbuf-doubled', says: `SO_RCVBUF ${RCVBUF} shows as skmem rb:${2 * RCVBUF}: the kernel doubles the value for its bookkeeping overhead.`, observe: (r) => r.facts.receiverRb, expect: { equals: 2 * RCVBUF } },
-    { id: 'sendq-rest', says: 'The sender\'s Send-Q holds everything written that the receiver has not acknowledged: Recv-Q + Send-Q − bytes written = 0.', observe: (r) => (r.facts.receiverRecvQ as number) + (r.facts.senderSendQ as number) - (r.facts.written as number), expect: { equals: 0 } },
-    { id: 'zero-window', says: 'The sender faces a zero window: ss -o shows its persist (zero-window probe) timer, and ss -i prints no snd_wnd at all (it omits a zero).', observe: (r) => [r.facts.senderTimer, r.facts.senderSndWnd ?? null], expect: { equals: ['persist', null] } },
-    { id: 'sendq-not-in-flight', says: 'Send-Q is not "bytes in flight": with the window shut, all of it is data never sent (ss -i notsent equals Send-Q).', observe: (r) => (r.facts.senderSendQ as number) - (r.facts.senderNotsent as number), expect: { equals: 0 } },
-    { id: 'mss', says: 'ss -i reports the MSS on the 1500-byte veth: 1448 bytes (1500 − 20 IP − 20 TCP − 12 timestamps).', observe: (r) => r.facts.senderMss, expect: { equals: 1448 } },
-    { id: 'filter', says: 'ss -t state established \'( dport = :5001 )\' keeps only the sender\'s stalled connection, and prints no State column.', observe: (r) => r.facts.filtered, expect: { equals: [{ state: null, peer: `${SERVER}:${STREAM_PORT}` }] } },
+    {
+      id: 'listen-queue',
+      says: `A listener with backlog ${BACKLOG} and two connections nobody accepted shows Recv-Q 2 (accept queue) and Send-Q ${BACKLOG} (the backlog).`,
+      observe: (r) => r.facts.queuedListener,
+      expect: { equals: [2, BACKLOG] },
+    },
+    {
+      id: 'listen-accepted',
+      says: 'A listener with backlog 1 whose connection was accepted shows Recv-Q 0, Send-Q 1.',
+      observe: (r) => r.facts.acceptedListener,
+      expect: { equals: [0, 1] },
+    },
+    {
+      id: 'queued-are-established',
+      says: 'The connections waiting in the accept queue are already ESTAB on the server (ss lists them, no process owns them yet).',
+      observe: (r) => r.facts.queuedEstablished,
+      expect: { equals: 2 },
+    },
+    {
+      id: 'unread-recvq',
+      says: `The receiver that never reads shows unread bytes in Recv-Q, at most its receive buffer (SO_RCVBUF ${RCVBUF} doubled to skmem rb ${2 * RCVBUF}).`,
+      observe: (r) => r.facts.receiverRecvQ,
+      expect: { between: [1, 2 * RCVBUF] },
+    },
+    {
+      id: 'rcvbuf-doubled',
+      says: `SO_RCVBUF ${RCVBUF} shows as skmem rb:${2 * RCVBUF}: the kernel doubles the value for its bookkeeping overhead.`,
+      observe: (r) => r.facts.receiverRb,
+      expect: { equals: 2 * RCVBUF },
+    },
+    {
+      id: 'sendq-rest',
+      says: "The sender's Send-Q holds everything written that the receiver has not acknowledged: Recv-Q + Send-Q − bytes written = 0.",
+      observe: (r) =>
+        (r.facts.receiverRecvQ as number) +
+        (r.facts.senderSendQ as number) -
+        (r.facts.written as number),
+      expect: { equals: 0 },
+    },
+    {
+      id: 'zero-window',
+      says: 'The sender faces a zero window: ss -o shows its persist (zero-window probe) timer, and ss -i prints no snd_wnd at all (it omits a zero).',
+      observe: (r) => [r.facts.senderTimer, r.facts.senderSndWnd ?? null],
+      expect: { equals: ['persist', null] },
+    },
+    {
+      id: 'sendq-not-in-flight',
+      says: 'Send-Q is not "bytes in flight": with the window shut, all of it is data never sent (ss -i notsent equals Send-Q).',
+      observe: (r) => (r.facts.senderSendQ as number) - (r.facts.senderNotsent as number),
+      expect: { equals: 0 },
+    },
+    {
+      id: 'mss',
+      says: 'ss -i reports the MSS on the 1500-byte veth: 1448 bytes (1500 − 20 IP − 20 TCP − 12 timestamps).',
+      observe: (r) => r.facts.senderMss,
+      expect: { equals: 1448 },
+    },
+    {
+      id: 'filter',
+      says: "ss -t state established '( dport = :5001 )' keeps only the sender's stalled connection, and prints no State column.",
+      observe: (r) => r.facts.filtered,
+      expect: { equals: [{ state: null, peer: `${SERVER}:${STREAM_PORT}` }] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -51,9 +106,12 @@ export default defineLab({
     await srv.waitFor((e) => e.event === 'listening' && e.sock === 1);
     // On the client: 0 and 1 wait in the server's accept queue, 2 writes until EAGAIN.
     const cli = ctx.probe(client, 'observability/obs.c', [
-      `connect:${SERVER}:${QUEUED_PORT}`, 'established:0',
-      `connect:${SERVER}:${QUEUED_PORT}`, 'established:1',
-      `connect:${SERVER}:${STREAM_PORT}`, 'established:2',
+      `connect:${SERVER}:${QUEUED_PORT}`,
+      'established:0',
+      `connect:${SERVER}:${QUEUED_PORT}`,
+      'established:1',
+      `connect:${SERVER}:${STREAM_PORT}`,
+      'established:2',
       `write:2:${WRITE}`,
     ]);
     const wrote = await cli.waitFor('wrote');
@@ -64,20 +122,44 @@ export default defineLab({
     // receiver or unacknowledged at the sender. Wait for that state, not for a time.
     let serverSockets: SsSocketInfo[] = [];
     let clientSockets: SsSocketInfo[] = [];
-    const streamOf = (list: SsSocketInfo[], end: 'local' | 'peer') => list.find((s) => s.state === 'ESTAB' && s[end] === `${SERVER}:${STREAM_PORT}`);
-    await waitUntil('the written bytes to settle into Recv-Q and Send-Q', async () => {
-      serverSockets = parseSsInfo(await server.run(['ss', '-H', '-t', '-a', '-n', '-i', '-m']));
-      clientSockets = parseSsInfo(await client.run(['ss', '-H', '-t', '-a', '-n', '-i', '-m', '-o']));
-      const rq = streamOf(serverSockets, 'local')?.recvQ ?? 0;
-      const sq = streamOf(clientSockets, 'peer')?.sendQ ?? 0;
-      return rq > 0 && rq + sq === written && /^\(persist,/.test(streamOf(clientSockets, 'peer')?.fields.timer ?? '');
-    }, 15_000);
+    const streamOf = (list: SsSocketInfo[], end: 'local' | 'peer') =>
+      list.find((s) => s.state === 'ESTAB' && s[end] === `${SERVER}:${STREAM_PORT}`);
+    await waitUntil(
+      'the written bytes to settle into Recv-Q and Send-Q',
+      async () => {
+        serverSockets = parseSsInfo(await server.run(['ss', '-H', '-t', '-a', '-n', '-i', '-m']));
+        clientSockets = parseSsInfo(
+          await client.run(['ss', '-H', '-t', '-a', '-n', '-i', '-m', '-o']),
+        );
+        const rq = streamOf(serverSockets, 'local')?.recvQ ?? 0;
+        const sq = streamOf(clientSockets, 'peer')?.sendQ ?? 0;
+        return (
+          rq > 0 &&
+          rq + sq === written &&
+          /^\(persist,/.test(streamOf(clientSockets, 'peer')?.fields.timer ?? '')
+        );
+      },
+      15_000,
+    );
     const serverRows = parseSs(await server.run(['ss', '-H', '-t', '-a', '-n']));
-    const filteredText = await client.run(['ss', '-H', '-t', '-n', 'state', 'established', '(', 'dport', '=', `:${STREAM_PORT}`, ')']);
+    const filteredText = await client.run([
+      'ss',
+      '-H',
+      '-t',
+      '-n',
+      'state',
+      'established',
+      '(',
+      'dport',
+      '=',
+      `:${STREAM_PORT}`,
+      ')',
+    ]);
     const listeningText = await server.run(['ss', '-H', '-t', '-n', 'state', 'listening']);
     const packets = await capture.stop();
 
-    const listener = (port: number) => serverRows.find((s) => s.state === 'LISTEN' && s.local === `${SERVER}:${port}`);
+    const listener = (port: number) =>
+      serverRows.find((s) => s.state === 'LISTEN' && s.local === `${SERVER}:${port}`);
     const receiver = streamOf(serverSockets, 'local');
     const sender = streamOf(clientSockets, 'peer');
     const senderTimer = sender?.fields.timer;
@@ -90,7 +172,9 @@ export default defineLab({
         written,
         queuedListener: [listener(QUEUED_PORT)?.recvQ, listener(QUEUED_PORT)?.sendQ],
         acceptedListener: [listener(STREAM_PORT)?.recvQ, listener(STREAM_PORT)?.sendQ],
-        queuedEstablished: serverRows.filter((s) => s.state === 'ESTAB' && s.local === `${SERVER}:${QUEUED_PORT}`).length,
+        queuedEstablished: serverRows.filter(
+          (s) => s.state === 'ESTAB' && s.local === `${SERVER}:${QUEUED_PORT}`,
+        ).length,
         receiverRecvQ: receiver?.recvQ,
         receiverSendQ: receiver?.sendQ,
         receiverRb: receiver?.skmem?.rb,
@@ -109,8 +193,25 @@ export default defineLab({
         senderTimerRaw: senderTimer,
         filtered: parseSsInfo(filteredText).map((s) => ({ state: s.state ?? null, peer: s.peer })),
         listening: parseSsInfo(listeningText).map((s) => [s.local, s.recvQ, s.sendQ]),
-        ssReceiver: serverSockets.length ? (await server.run(['ss', '-H', '-t', '-n', '-i', '-m', 'state', 'established', 'src', `${SERVER}:${STREAM_PORT}`])).trim() : '',
-        ssSender: (await client.run(['ss', '-H', '-t', '-n', '-i', '-m', 'dst', `${SERVER}:${STREAM_PORT}`])).trim(),
+        ssReceiver: serverSockets.length
+          ? (
+              await server.run([
+                'ss',
+                '-H',
+                '-t',
+                '-n',
+                '-i',
+                '-m',
+                'state',
+                'established',
+                'src',
+                `${SERVER}:${STREAM_PORT}`,
+              ])
+            ).trim()
+          : '',
+        ssSender: (
+          await client.run(['ss', '-H', '-t', '-n', '-i', '-m', 'dst', `${SERVER}:${STREAM_PORT}`])
+        ).trim(),
       },
     };
   },

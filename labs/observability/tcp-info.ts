@@ -30,25 +30,81 @@ function compare(ti: LabEvent, ss: SsSocketInfo | undefined): Record<string, [un
     rtt: [(ti.rttUs as number) / 1000, Number(rtt)],
     rttvar: [(ti.rttvarUs as number) / 1000, Number(rttvar)],
     cwnd: [ti.sndCwnd, Number(f.cwnd)],
-    options: [opts.join(' '), (ss?.flags ?? []).filter((x) => x === 'ts' || x === 'sack').join(' ')],
+    options: [
+      opts.join(' '),
+      (ss?.flags ?? []).filter((x) => x === 'ts' || x === 'sack').join(' '),
+    ],
   };
 }
 
 export default defineLab({
   id: 'observability/tcp-info',
   title: 'TCP_INFO of a live connection, step by step',
-  verifies: 'Verify: TCP_INFO\'s tcpi_state is LISTEN (10), SYN-SENT (2), ESTABLISHED (1) and CLOSE-WAIT (8) at the matching steps, and the RTO, RTT, MSS, window scales and options it reports are the values ss -ti prints.',
+  verifies:
+    "Verify: TCP_INFO's tcpi_state is LISTEN (10), SYN-SENT (2), ESTABLISHED (1) and CLOSE-WAIT (8) at the matching steps, and the RTO, RTT, MSS, window scales and options it reports are the values ss -ti prints.",
   probes: ['observability/obs.c'],
   claims: [
-    { id: 'states', says: 'tcpi_state follows the connection: 10 LISTEN on the listener, 2 SYN-SENT while the SYN is unanswered, 1 ESTABLISHED after the handshake, 8 CLOSE-WAIT once the peer\'s FIN arrived.', observe: (r) => r.facts.states, expect: { equals: [[10, 'LISTEN'], [2, 'SYN-SENT'], [1, 'ESTAB'], [8, 'CLOSE-WAIT']] } },
-    { id: 'listener-info', says: `On a listener TCP_INFO reuses two fields: tcpi_unacked is the accept queue length (0) and tcpi_sacked the backlog (${BACKLOG}).`, observe: (r) => r.facts.listenerUnackedSacked, expect: { equals: [0, BACKLOG] } },
-    { id: 'syn-sent-rto', says: 'In SYN-SENT the RTO is the initial 1 s (tcpi_rto 1000000 µs, ss rto:1000).', observe: (r) => [r.facts.synSentRtoUs, r.facts.synSentSsRto], expect: { equals: [1_000_000, 1000] } },
-    { id: 'mss', says: 'After the handshake on a 1500-byte link tcpi_snd_mss is 1448 and so is tcpi_advmss: the 1460 announced in the SYN loses the 12 bytes of the timestamp option once timestamps are agreed.', observe: (r) => [r.facts.sndMss, r.facts.advmss, r.facts.synMssOption], expect: { equals: [1448, 1448, 1460] } },
-    { id: 'rcv-mss', says: 'tcpi_rcv_mss starts at 536 (TCP_MSS_DEFAULT): it is the receiver\'s guess of the peer\'s segment size, learned only from data that arrives.', observe: (r) => r.facts.rcvMss, expect: { equals: 536 } },
-    { id: 'options', says: 'tcpi_options shows timestamps, SACK and window scaling negotiated (bits 1|2|4 = 7), window scale 7 both ways with the default buffers.', observe: (r) => [r.facts.options, r.facts.wscale], expect: { equals: [7, '7,7'] } },
-    { id: 'rtt', says: 'tcpi_rtt holds the handshake\'s RTT sample in µs: well under 100 ms on a veth pair.', observe: (r) => r.facts.rttUs, expect: { between: [1, 100_000] } },
-    { id: 'ss-agrees', says: 'ss -tio prints the same numbers for the same socket: mss, rcvmss, advmss, wscale, rto, rtt/rttvar (ms), cwnd, ts and sack.', observe: (r) => r.facts.ssMismatches, expect: { equals: [] } },
-    { id: 'ss-options-need-o', says: 'ss prints the ts and sack flags only with -o: plain ss -ti shows none of them although tcpi_options has them.', observe: (r) => [r.facts.ssFlagsWithoutO, r.facts.ssFlagsWithO], expect: { equals: ['', 'ts sack'] } },
+    {
+      id: 'states',
+      says: "tcpi_state follows the connection: 10 LISTEN on the listener, 2 SYN-SENT while the SYN is unanswered, 1 ESTABLISHED after the handshake, 8 CLOSE-WAIT once the peer's FIN arrived.",
+      observe: (r) => r.facts.states,
+      expect: {
+        equals: [
+          [10, 'LISTEN'],
+          [2, 'SYN-SENT'],
+          [1, 'ESTAB'],
+          [8, 'CLOSE-WAIT'],
+        ],
+      },
+    },
+    {
+      id: 'listener-info',
+      says: `On a listener TCP_INFO reuses two fields: tcpi_unacked is the accept queue length (0) and tcpi_sacked the backlog (${BACKLOG}).`,
+      observe: (r) => r.facts.listenerUnackedSacked,
+      expect: { equals: [0, BACKLOG] },
+    },
+    {
+      id: 'syn-sent-rto',
+      says: 'In SYN-SENT the RTO is the initial 1 s (tcpi_rto 1000000 µs, ss rto:1000).',
+      observe: (r) => [r.facts.synSentRtoUs, r.facts.synSentSsRto],
+      expect: { equals: [1_000_000, 1000] },
+    },
+    {
+      id: 'mss',
+      says: 'After the handshake on a 1500-byte link tcpi_snd_mss is 1448 and so is tcpi_advmss: the 1460 announced in the SYN loses the 12 bytes of the timestamp option once timestamps are agreed.',
+      observe: (r) => [r.facts.sndMss, r.facts.advmss, r.facts.synMssOption],
+      expect: { equals: [1448, 1448, 1460] },
+    },
+    {
+      id: 'rcv-mss',
+      says: "tcpi_rcv_mss starts at 536 (TCP_MSS_DEFAULT): it is the receiver's guess of the peer's segment size, learned only from data that arrives.",
+      observe: (r) => r.facts.rcvMss,
+      expect: { equals: 536 },
+    },
+    {
+      id: 'options',
+      says: 'tcpi_options shows timestamps, SACK and window scaling negotiated (bits 1|2|4 = 7), window scale 7 both ways with the default buffers.',
+      observe: (r) => [r.facts.options, r.facts.wscale],
+      expect: { equals: [7, '7,7'] },
+    },
+    {
+      id: 'rtt',
+      says: "tcpi_rtt holds the handshake's RTT sample in µs: well under 100 ms on a veth pair.",
+      observe: (r) => r.facts.rttUs,
+      expect: { between: [1, 100_000] },
+    },
+    {
+      id: 'ss-agrees',
+      says: 'ss -tio prints the same numbers for the same socket: mss, rcvmss, advmss, wscale, rto, rtt/rttvar (ms), cwnd, ts and sack.',
+      observe: (r) => r.facts.ssMismatches,
+      expect: { equals: [] },
+    },
+    {
+      id: 'ss-options-need-o',
+      says: 'ss prints the ts and sack flags only with -o: plain ss -ti shows none of them although tcpi_options has them.',
+      observe: (r) => [r.facts.ssFlagsWithoutO, r.facts.ssFlagsWithO],
+      expect: { equals: ['', 'ts sack'] },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
@@ -59,12 +115,21 @@ export default defineLab({
     await server.run(['ip', 'route', 'add', 'blackhole', '203.0.113.0/24']);
     const capture = await ctx.capture(client);
 
-    const srv = ctx.probe(server, 'observability/obs.c', [`listen:${SERVER}:${PORT}:${BACKLOG}`, 'accept:0', 'until:1:CLOSE-WAIT']);
+    const srv = ctx.probe(server, 'observability/obs.c', [
+      `listen:${SERVER}:${PORT}:${BACKLOG}`,
+      'accept:0',
+      'until:1:CLOSE-WAIT',
+    ]);
     const listening = await srv.waitFor('listening');
     // Client: 0 is the unanswered SYN, 1 the real connection, closed after the lab read ss.
     const cli = ctx.probe(client, 'observability/obs.c', [
-      `connect:${UNANSWERED}:${PORT}`, 'info:0',
-      `connect:${SERVER}:${PORT}`, 'established:1', 'info:1', 'wait', 'close:1',
+      `connect:${UNANSWERED}:${PORT}`,
+      'info:0',
+      `connect:${SERVER}:${PORT}`,
+      'established:1',
+      'info:1',
+      'wait',
+      'close:1',
     ]);
     await cli.waitFor('waiting');
     const synSent = await cli.waitFor((e) => e.event === 'info' && e.sock === 0);
@@ -72,10 +137,21 @@ export default defineLab({
     // Nothing moves on either socket while the probe waits: ss reads the same state TCP_INFO did.
     // -o: ss prints the ts/sack/ecn flags only when asked for timers too (show_options in misc/ss.c).
     const ss = parseSsInfo(await client.run(['ss', '-H', '-t', '-a', '-n', '-i', '-o']));
-    const plain = parseSsInfo(await client.run(['ss', '-H', '-t', '-a', '-n', '-i'])).find((s) => s.peer === `${SERVER}:${PORT}`);
+    const plain = parseSsInfo(await client.run(['ss', '-H', '-t', '-a', '-n', '-i'])).find(
+      (s) => s.peer === `${SERVER}:${PORT}`,
+    );
     const ssEstab = ss.find((s) => s.peer === `${SERVER}:${PORT}`);
     const ssSynSent = ss.find((s) => s.peer === `${UNANSWERED}:${PORT}`);
-    const ssText = await client.run(['ss', '-H', '-t', '-n', '-i', '-o', 'dst', `${SERVER}:${PORT}`]);
+    const ssText = await client.run([
+      'ss',
+      '-H',
+      '-t',
+      '-n',
+      '-i',
+      '-o',
+      'dst',
+      `${SERVER}:${PORT}`,
+    ]);
     cli.signal('SIGUSR1');
     const closeWait = await srv.waitFor('reached');
     await cli.waitFor('closed');
@@ -108,8 +184,11 @@ export default defineLab({
         tcpInfoVsSs: pairs,
         ssFlagsWithoutO: (plain?.flags ?? []).filter((x) => x === 'ts' || x === 'sack').join(' '),
         ssFlagsWithO: (ssEstab?.flags ?? []).filter((x) => x === 'ts' || x === 'sack').join(' '),
-        synMssOption: packets.find((p) => p.tcp?.syn && !p.tcp.ack && p.ip.dst === SERVER)?.tcp?.options.mss,
-        ssMismatches: Object.entries(pairs).filter(([, [a, b]]) => a !== b).map(([k]) => k),
+        synMssOption: packets.find((p) => p.tcp?.syn && !p.tcp.ack && p.ip.dst === SERVER)?.tcp
+          ?.options.mss,
+        ssMismatches: Object.entries(pairs)
+          .filter(([, [a, b]]) => a !== b)
+          .map(([k]) => k),
         ssText: ssText.trim(),
       },
     };

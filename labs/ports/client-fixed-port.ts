@@ -23,11 +23,38 @@ export default defineLab({
     'Verify: a client that bind()s local port 45000 before connect() uses it as its source port; a second socket cannot bind 45000 (EADDRINUSE); with SO_REUSEADDR on both sockets the second bind succeeds, but connect() to the same destination fails with EADDRNOTAVAIL because the four-tuple is taken, while connect() to another destination port succeeds.',
   probes: ['ports/demux.c'],
   claims: [
-    { id: 'fixed', says: 'bind() then connect(): the connection leaves from the chosen port.', observe: (r) => step(r, 'first'), expect: { equals: `connect ok, sport ${LPORT}` } },
-    { id: 'second-bind', says: 'A second socket\'s bind() to that port fails with EADDRINUSE, although nothing listens there.', observe: (r) => step(r, 'second-bind'), expect: { equals: 'bind EADDRINUSE' } },
-    { id: 'reuse-bind', says: 'With SO_REUSEADDR on both, the second bind() succeeds, and its connect() to the same destination fails with EADDRNOTAVAIL: the four-tuple would repeat.', observe: (r) => step(r, 'reuse-same-destination'), expect: { equals: 'connect EADDRNOTAVAIL' } },
-    { id: 'reuse-other', says: 'The same port connects fine to a different destination port: only the whole four-tuple must be unique.', observe: (r) => step(r, 'reuse-other-destination'), expect: { equals: `connect ok, sport ${LPORT + 1}` } },
-    { id: 'wire', says: 'On the wire, three SYNs leave from the fixed ports: 45000 → 5607, 45001 → 5607, 45001 → 5608.', observe: (r) => r.facts.syns, expect: { equals: [`${LPORT}>${PORT}`, `${LPORT + 1}>${PORT}`, `${LPORT + 1}>${OTHER_PORT}`] } },
+    {
+      id: 'fixed',
+      says: 'bind() then connect(): the connection leaves from the chosen port.',
+      observe: (r) => step(r, 'first'),
+      expect: { equals: `connect ok, sport ${LPORT}` },
+    },
+    {
+      id: 'second-bind',
+      says: "A second socket's bind() to that port fails with EADDRINUSE, although nothing listens there.",
+      observe: (r) => step(r, 'second-bind'),
+      expect: { equals: 'bind EADDRINUSE' },
+    },
+    {
+      id: 'reuse-bind',
+      says: 'With SO_REUSEADDR on both, the second bind() succeeds, and its connect() to the same destination fails with EADDRNOTAVAIL: the four-tuple would repeat.',
+      observe: (r) => step(r, 'reuse-same-destination'),
+      expect: { equals: 'connect EADDRNOTAVAIL' },
+    },
+    {
+      id: 'reuse-other',
+      says: 'The same port connects fine to a different destination port: only the whole four-tuple must be unique.',
+      observe: (r) => step(r, 'reuse-other-destination'),
+      expect: { equals: `connect ok, sport ${LPORT + 1}` },
+    },
+    {
+      id: 'wire',
+      says: 'On the wire, three SYNs leave from the fixed ports: 45000 → 5607, 45001 → 5607, 45001 → 5608.',
+      observe: (r) => r.facts.syns,
+      expect: {
+        equals: [`${LPORT}>${PORT}`, `${LPORT + 1}>${PORT}`, `${LPORT + 1}>${OTHER_PORT}`],
+      },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await portsPair(ctx);
@@ -43,8 +70,15 @@ export default defineLab({
       packets,
       events: ctx.events,
       facts: {
-        steps: fixed.events.filter((e) => e.event === 'step').map((e) => `${e.step}: ${e.call} ${e.ok ? `ok sport ${e.sport}` : `${e.errno} (${e.message})`}`),
-        syns: packets.filter((p) => p.tcp?.syn && !p.tcp.ack).map((p) => `${p.tcp!.srcPort}>${p.tcp!.dstPort}`),
+        steps: fixed.events
+          .filter((e) => e.event === 'step')
+          .map(
+            (e) =>
+              `${e.step}: ${e.call} ${e.ok ? `ok sport ${e.sport}` : `${e.errno} (${e.message})`}`,
+          ),
+        syns: packets
+          .filter((p) => p.tcp?.syn && !p.tcp.ack)
+          .map((p) => `${p.tcp!.srcPort}>${p.tcp!.dstPort}`),
       },
     };
   },

@@ -17,10 +17,30 @@ export default defineLab({
     'Verify: two sockets with SO_REUSEPORT both bind and listen on 198.51.100.2:5603; 16 connections are spread across both by a hash of the four-tuple, each landing on exactly one; a third socket without SO_REUSEPORT cannot bind the port (EADDRINUSE).',
   probes: ['ports/demux.c'],
   claims: [
-    { id: 'two-listeners', says: 'ss lists two LISTEN sockets on the same address and port.', observe: (r) => r.facts.listeners, expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] } },
-    { id: 'all-accepted-once', says: 'All 16 connections are accepted, each by exactly one listener.', observe: (r) => r.facts.acceptedTotal, expect: { equals: CONNECTIONS } },
-    { id: 'split', says: 'Both listeners get a share (the chance that a fair hash puts all 16 on one is 1 in 32768).', observe: (r) => r.facts.smallerShare, expect: { atLeast: 1 } },
-    { id: 'plain-refused', says: 'A third socket without SO_REUSEPORT fails to bind with EADDRINUSE ("Address already in use").', observe: (r) => r.facts.plainBind, expect: { equals: 'EADDRINUSE Address already in use' } },
+    {
+      id: 'two-listeners',
+      says: 'ss lists two LISTEN sockets on the same address and port.',
+      observe: (r) => r.facts.listeners,
+      expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] },
+    },
+    {
+      id: 'all-accepted-once',
+      says: 'All 16 connections are accepted, each by exactly one listener.',
+      observe: (r) => r.facts.acceptedTotal,
+      expect: { equals: CONNECTIONS },
+    },
+    {
+      id: 'split',
+      says: 'Both listeners get a share (the chance that a fair hash puts all 16 on one is 1 in 32768).',
+      observe: (r) => r.facts.smallerShare,
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'plain-refused',
+      says: 'A third socket without SO_REUSEPORT fails to bind with EADDRINUSE ("Address already in use").',
+      observe: (r) => r.facts.plainBind,
+      expect: { equals: 'EADDRINUSE Address already in use' },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await portsPair(ctx);

@@ -17,20 +17,42 @@ export async function portsPair(
 ): Promise<{ client: Host; server: Host; capture: Capture }> {
   const client = await ctx.host('client', { sysctls: opts.clientSysctls });
   const server = await ctx.host('server');
-  const { ifA, ifB } = await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
+  const { ifA, ifB } = await ctx.link(client, server, {
+    a: `${CLIENT}/24`,
+    b: `${SERVER}/24`,
+    mtu: 1500,
+  });
   if (opts.secondServerAddress) {
     await server.run(['ip', 'addr', 'add', `${SERVER_2}/24`, 'dev', ifB]);
     server.addrs.push(SERVER_2);
     // A permanent neighbour entry for the second address too: no ARP in the capture.
-    const [link] = JSON.parse(await server.run(['ip', '-j', 'link', 'show', 'dev', ifB])) as Array<{ address: string }>;
-    await client.run(['ip', 'neigh', 'replace', SERVER_2, 'lladdr', link.address, 'dev', ifA, 'nud', 'permanent']);
+    const [link] = JSON.parse(await server.run(['ip', '-j', 'link', 'show', 'dev', ifB])) as Array<{
+      address: string;
+    }>;
+    await client.run([
+      'ip',
+      'neigh',
+      'replace',
+      SERVER_2,
+      'lladdr',
+      link.address,
+      'dev',
+      ifA,
+      'nud',
+      'permanent',
+    ]);
   }
   const capture = await ctx.capture(client);
   return { client, server, capture };
 }
 
 /** Resolves once the probes together have printed n events of that name. */
-export async function waitForCount(probes: Probe[], event: string, n: number, timeoutMs = 10_000): Promise<LabEvent[]> {
+export async function waitForCount(
+  probes: Probe[],
+  event: string,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<LabEvent[]> {
   const seen = () => probes.flatMap((p) => p.events.filter((e) => e.event === event));
   await waitUntil(`${n} "${event}" events`, () => seen().length >= n, timeoutMs);
   return seen();

@@ -13,17 +13,43 @@ export default defineLab({
   id: 'ports/tcp-four-tuple',
   title: 'Two TCP connections on one server port',
   verifies:
-    'Verify: two connections to one listening port give the server two accepted sockets with the same local address and port as each other and the listener\'s port; the kernel tells them apart by the peer\'s port, and each receives exactly the bytes its own client wrote.',
+    "Verify: two connections to one listening port give the server two accepted sockets with the same local address and port as each other and the listener's port; the kernel tells them apart by the peer's port, and each receives exactly the bytes its own client wrote.",
   probes: ['ports/demux.c'],
   claims: [
-    { id: 'listener', says: 'ss lists the listener with a wildcard address: 0.0.0.0:5600, peer *.', observe: (r) => r.facts.listener, expect: { equals: 'LISTEN 0.0.0.0:5600 0.0.0.0:*' } },
-    { id: 'same-local', says: 'Both accepted sockets have the same local address and port, the listener\'s port (no new port per connection).', observe: (r) => r.facts.workerLocals, expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] } },
-    { id: 'peers-differ', says: 'They differ only in the peer port: two client source ports.', observe: (r) => r.facts.distinctPeerPorts, expect: { equals: 2 } },
-    { id: 'own-bytes', says: 'Each accepted socket reads the message its own client wrote (the source port inside the message matches the socket\'s peer port).', observe: (r) => r.facts.eachGotOwnBytes, expect: { equals: true } },
+    {
+      id: 'listener',
+      says: 'ss lists the listener with a wildcard address: 0.0.0.0:5600, peer *.',
+      observe: (r) => r.facts.listener,
+      expect: { equals: 'LISTEN 0.0.0.0:5600 0.0.0.0:*' },
+    },
+    {
+      id: 'same-local',
+      says: "Both accepted sockets have the same local address and port, the listener's port (no new port per connection).",
+      observe: (r) => r.facts.workerLocals,
+      expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] },
+    },
+    {
+      id: 'peers-differ',
+      says: 'They differ only in the peer port: two client source ports.',
+      observe: (r) => r.facts.distinctPeerPorts,
+      expect: { equals: 2 },
+    },
+    {
+      id: 'own-bytes',
+      says: "Each accepted socket reads the message its own client wrote (the source port inside the message matches the socket's peer port).",
+      observe: (r) => r.facts.eachGotOwnBytes,
+      expect: { equals: true },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await portsPair(ctx);
-    const listener = ctx.probe(server, 'ports/demux.c', ['tcp-server', '0.0.0.0', PORT, 'listener', 'plain']);
+    const listener = ctx.probe(server, 'ports/demux.c', [
+      'tcp-server',
+      '0.0.0.0',
+      PORT,
+      'listener',
+      'plain',
+    ]);
     await listener.waitFor('listening');
     const clients = ctx.probe(client, 'ports/demux.c', ['tcp-clients', SERVER, PORT, 2]);
     await clients.waitFor('done');
@@ -42,10 +68,18 @@ export default defineLab({
         workerLocals: workers.map((s) => s.local),
         workerPeers: workers.map((s) => s.peer).sort(),
         distinctPeerPorts: new Set(workers.map((s) => s.peer.split(':')[1])).size,
-        clientSourcePorts: clients.events.filter((e) => e.event === 'connected').map((e) => e.sport),
+        clientSourcePorts: clients.events
+          .filter((e) => e.event === 'connected')
+          .map((e) => e.sport),
         got: accepted.map((e) => `${e.peer} read "${e.got}"`),
-        eachGotOwnBytes: accepted.every((e) => String(e.got).endsWith(`sport=${String(e.peer).split(':')[1]}`) && String(e.peer).startsWith(CLIENT)),
-        synDestinationPorts: packets.filter((p) => p.tcp?.syn && !p.tcp.ack).map((p) => p.tcp!.dstPort),
+        eachGotOwnBytes: accepted.every(
+          (e) =>
+            String(e.got).endsWith(`sport=${String(e.peer).split(':')[1]}`) &&
+            String(e.peer).startsWith(CLIENT),
+        ),
+        synDestinationPorts: packets
+          .filter((p) => p.tcp?.syn && !p.tcp.ack)
+          .map((p) => p.tcp!.dstPort),
       },
     };
   },

@@ -15,17 +15,52 @@ export default defineLab({
     'Verify: datagrams from two different source ports to one UDP port where a single unconnected socket is bound both land on that socket; recvfrom() reports a different source for each, and ss shows one socket with no peer.',
   probes: ['ports/demux.c'],
   claims: [
-    { id: 'one-socket', says: 'Both datagrams are read from the same socket.', observe: (r) => r.facts.receivingSockets, expect: { equals: ['only'] } },
-    { id: 'two-sources', says: 'recvfrom() names two different sources: the socket holds no peer, each datagram carries its own.', observe: (r) => r.facts.distinctSources, expect: { equals: 2 } },
-    { id: 'ss', says: 'ss shows one UDP socket on the port, UNCONN, peer 0.0.0.0:*.', observe: (r) => r.facts.ss, expect: { equals: [`UNCONN 0.0.0.0:${PORT} 0.0.0.0:*`] } },
+    {
+      id: 'one-socket',
+      says: 'Both datagrams are read from the same socket.',
+      observe: (r) => r.facts.receivingSockets,
+      expect: { equals: ['only'] },
+    },
+    {
+      id: 'two-sources',
+      says: 'recvfrom() names two different sources: the socket holds no peer, each datagram carries its own.',
+      observe: (r) => r.facts.distinctSources,
+      expect: { equals: 2 },
+    },
+    {
+      id: 'ss',
+      says: 'ss shows one UDP socket on the port, UNCONN, peer 0.0.0.0:*.',
+      observe: (r) => r.facts.ss,
+      expect: { equals: [`UNCONN 0.0.0.0:${PORT} 0.0.0.0:*`] },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await portsPair(ctx);
-    const receiver = ctx.probe(server, 'ports/demux.c', ['udp-recv', '0.0.0.0', PORT, 'only', 'plain']);
+    const receiver = ctx.probe(server, 'ports/demux.c', [
+      'udp-recv',
+      '0.0.0.0',
+      PORT,
+      'only',
+      'plain',
+    ]);
     await receiver.waitFor('bound');
-    const a = ctx.probe(client, 'ports/demux.c', ['udp-send', 41001, SERVER, PORT, 1, 'from-41001']);
+    const a = ctx.probe(client, 'ports/demux.c', [
+      'udp-send',
+      41001,
+      SERVER,
+      PORT,
+      1,
+      'from-41001',
+    ]);
     await a.waitFor('sent');
-    const b = ctx.probe(client, 'ports/demux.c', ['udp-send', 41002, SERVER, PORT, 1, 'from-41002']);
+    const b = ctx.probe(client, 'ports/demux.c', [
+      'udp-send',
+      41002,
+      SERVER,
+      PORT,
+      1,
+      'from-41002',
+    ]);
     await b.waitFor('sent');
     const got = await waitForCount([receiver], 'got', 2);
     const ss = parseSs(await server.run(['ss', '-H', '-u', '-a', '-n']));

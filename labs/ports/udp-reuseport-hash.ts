@@ -17,9 +17,24 @@ export default defineLab({
     'Verify: with two UDP sockets in one SO_REUSEPORT group on 198.51.100.2:5604, datagrams from 16 source ports (3 each) are spread over both sockets, and the 3 datagrams of any one source port always land on the same socket.',
   probes: ['ports/demux.c'],
   claims: [
-    { id: 'sticky', says: 'Every source port\'s datagrams all land on one socket: the choice hashes the four-tuple.', observe: (r) => r.facts.sourcesSplitAcrossSockets, expect: { equals: 0 } },
-    { id: 'spread', says: 'Both sockets receive datagrams: two senders to one port need not meet on one socket.', observe: (r) => r.facts.smallerShare, expect: { atLeast: 1 } },
-    { id: 'all', says: 'All 48 datagrams arrive, each exactly once.', observe: (r) => r.facts.received, expect: { equals: SOURCES * PER_SOURCE } },
+    {
+      id: 'sticky',
+      says: "Every source port's datagrams all land on one socket: the choice hashes the four-tuple.",
+      observe: (r) => r.facts.sourcesSplitAcrossSockets,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'spread',
+      says: 'Both sockets receive datagrams: two senders to one port need not meet on one socket.',
+      observe: (r) => r.facts.smallerShare,
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'all',
+      says: 'All 48 datagrams arrive, each exactly once.',
+      observe: (r) => r.facts.received,
+      expect: { equals: SOURCES * PER_SOURCE },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await portsPair(ctx);
@@ -30,7 +45,14 @@ export default defineLab({
     for (const s of sockets) await s.waitFor('bound');
     for (let i = 0; i < SOURCES; i++) {
       const sport = 42000 + i;
-      const sender = ctx.probe(client, 'ports/demux.c', ['udp-send', sport, SERVER, PORT, PER_SOURCE, String(sport)]);
+      const sender = ctx.probe(client, 'ports/demux.c', [
+        'udp-send',
+        sport,
+        SERVER,
+        PORT,
+        PER_SOURCE,
+        String(sport),
+      ]);
       await sender.waitFor('sent');
     }
     const got = await waitForCount(sockets, 'got', SOURCES * PER_SOURCE);
@@ -41,13 +63,16 @@ export default defineLab({
       if (!bySource.has(src)) bySource.set(src, new Set());
       bySource.get(src)!.add(String(e.name));
     }
-    const share = (name: string) => [...bySource.values()].filter((s) => s.size === 1 && s.has(name)).length;
+    const share = (name: string) =>
+      [...bySource.values()].filter((s) => s.size === 1 && s.has(name)).length;
     return {
       hosts: ctx.hostInfo(),
       packets,
       events: ctx.events,
       facts: {
-        socketOfSource: Object.fromEntries([...bySource].map(([src, names]) => [src, [...names].join('+')])),
+        socketOfSource: Object.fromEntries(
+          [...bySource].map(([src, names]) => [src, [...names].join('+')]),
+        ),
         sourcesPerSocket: { S1: share('S1'), S2: share('S2') },
         sourcesSplitAcrossSockets: [...bySource.values()].filter((s) => s.size > 1).length,
         smallerShare: Math.min(share('S1'), share('S2')),

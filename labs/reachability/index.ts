@@ -6,4 +6,10 @@ import loopbackListenerRefuses from './loopback-listener-refuses.ts';
 import peerVanishes from './peer-vanishes.ts';
 import prohibitRoute from './prohibit-route.ts';
 
-export default [loopbackListenerRefuses, prohibitRoute, blackholeSynTimeout, linearSynRetries, peerVanishes] satisfies LabDefinition[];
+export default [
+  loopbackListenerRefuses,
+  prohibitRoute,
+  blackholeSynTimeout,
+  linearSynRetries,
+  peerVanishes,
+] satisfies LabDefinition[];

@@ -14,14 +14,39 @@ export default defineLab({
   id: 'reachability/loopback-listener-refuses',
   title: 'A server bound to 127.0.0.1 refuses other hosts',
   verifies:
-    'Verify: a listener bound to 127.0.0.1:5700 answers a SYN from another host for 198.51.100.2:5700 with RST and connect() fails with ECONNREFUSED, while a listener bound to 0.0.0.0:5701 accepts that client; on the server\'s own host a connect() to 127.0.0.1:5700 succeeds.',
+    "Verify: a listener bound to 127.0.0.1:5700 answers a SYN from another host for 198.51.100.2:5700 with RST and connect() fails with ECONNREFUSED, while a listener bound to 0.0.0.0:5701 accepts that client; on the server's own host a connect() to 127.0.0.1:5700 succeeds.",
   probes: ['reachability/reach.c', 'handshakes/server.c'],
   claims: [
-    { id: 'ss', says: 'ss on the server shows both listeners: one on 127.0.0.1, one on 0.0.0.0.', observe: (r) => r.facts.listeners, expect: { equals: [`0.0.0.0:${WILDCARD_PORT}`, `127.0.0.1:${LOOPBACK_PORT}`] } },
-    { id: 'rst', says: 'The SYN to the loopback-bound port is answered by RST: no socket matches 198.51.100.2:5700.', observe: (r) => r.facts.loopbackFlags, expect: { equals: ['S', 'R.'] } },
-    { id: 'refused', says: 'connect() fails with ECONNREFUSED, "Connection refused".', observe: (r) => r.facts.loopbackOutcome, expect: { equals: 'ECONNREFUSED Connection refused' } },
-    { id: 'wildcard', says: 'The same client connects to the 0.0.0.0 listener: SYN, SYN-ACK, ACK.', observe: (r) => r.facts.wildcardFlags, expect: { equals: ['S', 'S.', '.'] } },
-    { id: 'local', says: 'On the server\'s own host, connect() to 127.0.0.1:5700 succeeds: why "it works on the same machine".', observe: (r) => r.facts.localOutcome, expect: { equals: 'connected' } },
+    {
+      id: 'ss',
+      says: 'ss on the server shows both listeners: one on 127.0.0.1, one on 0.0.0.0.',
+      observe: (r) => r.facts.listeners,
+      expect: { equals: [`0.0.0.0:${WILDCARD_PORT}`, `127.0.0.1:${LOOPBACK_PORT}`] },
+    },
+    {
+      id: 'rst',
+      says: 'The SYN to the loopback-bound port is answered by RST: no socket matches 198.51.100.2:5700.',
+      observe: (r) => r.facts.loopbackFlags,
+      expect: { equals: ['S', 'R.'] },
+    },
+    {
+      id: 'refused',
+      says: 'connect() fails with ECONNREFUSED, "Connection refused".',
+      observe: (r) => r.facts.loopbackOutcome,
+      expect: { equals: 'ECONNREFUSED Connection refused' },
+    },
+    {
+      id: 'wildcard',
+      says: 'The same client connects to the 0.0.0.0 listener: SYN, SYN-ACK, ACK.',
+      observe: (r) => r.facts.wildcardFlags,
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'local',
+      says: 'On the server\'s own host, connect() to 127.0.0.1:5700 succeeds: why "it works on the same machine".',
+      observe: (r) => r.facts.localOutcome,
+      expect: { equals: 'connected' },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await direct(ctx);
@@ -29,11 +54,23 @@ export default defineLab({
     const any = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', WILDCARD_PORT, 8, 'accept']);
     await lo.waitFor('listening');
     await any.waitFor('listening');
-    const remote = ctx.probe(client, 'reachability/reach.c', ['connect', SERVER_DIRECT, LOOPBACK_PORT]);
+    const remote = ctx.probe(client, 'reachability/reach.c', [
+      'connect',
+      SERVER_DIRECT,
+      LOOPBACK_PORT,
+    ]);
     const refused = await remote.waitFor('failed');
-    const remoteOk = ctx.probe(client, 'reachability/reach.c', ['connect', SERVER_DIRECT, WILDCARD_PORT]);
+    const remoteOk = ctx.probe(client, 'reachability/reach.c', [
+      'connect',
+      SERVER_DIRECT,
+      WILDCARD_PORT,
+    ]);
     await remoteOk.waitFor('connected');
-    const local = ctx.probe(server, 'reachability/reach.c', ['connect', '127.0.0.1', LOOPBACK_PORT]);
+    const local = ctx.probe(server, 'reachability/reach.c', [
+      'connect',
+      '127.0.0.1',
+      LOOPBACK_PORT,
+    ]);
     const localResult = await Promise.race([local.waitFor('connected'), local.waitFor('failed')]);
     const sockets = await tcpSockets(server);
     const packets = await capture.stop();
@@ -42,7 +79,10 @@ export default defineLab({
       packets,
       events: ctx.events,
       facts: {
-        listeners: sockets.filter((s) => s.state === 'LISTEN').map((s) => s.local).sort(),
+        listeners: sockets
+          .filter((s) => s.state === 'LISTEN')
+          .map((s) => s.local)
+          .sort(),
         loopbackFlags: flagSequence(onPort(packets, LOOPBACK_PORT)),
         loopbackOutcome: `${refused.errno} ${refused.message}`,
         loopbackMessage: refused.message,

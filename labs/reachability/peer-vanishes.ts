@@ -19,17 +19,59 @@ export default defineLab({
     'Verify: two established connections to a server that then vanishes from the path (blackhole route in the router); the one that writes retransmits its data at doubling intervals and, with tcp_retries2 = 2, its read() fails with ETIMEDOUT ("Connection timed out") a few seconds later; the idle one stays ESTABLISHED and learns nothing.',
   probes: ['reachability/reach.c', 'handshakes/server.c', 'handshakes/client.c'],
   claims: [
-    { id: 'write-ok', says: 'write() succeeds: the bytes only go into the send buffer.', observe: (r) => r.facts.writeReturned, expect: { equals: 100 } },
-    { id: 'tlp', says: 'The first resend leaves about 200 ms after the write as a tail loss probe (one TcpExtTCPLossProbes), before any retransmission timeout.', observe: (r) => r.facts.lossProbes, expect: { equals: 1 } },
-    { id: 'retransmits', says: 'Then the retransmission timer resends the segment several times; nothing comes back.', observe: (r) => r.facts.rtoRetransmissions, expect: { between: [2, 4] } },
-    { id: 'backoff', says: 'Each timeout is about twice the one before (RTO backoff, RFC 6298 §5.5).', observe: (r) => r.facts.minRtoRatio, expect: { between: [1.6, 2.4] } },
-    { id: 'errno', says: 'read() then fails with ETIMEDOUT, "Connection timed out".', observe: (r) => r.facts.outcome, expect: { equals: 'ETIMEDOUT Connection timed out' } },
-    { id: 'when', says: 'With tcp_retries2 = 2 it gives up within a few seconds; the default of 15 takes about 15 minutes.', observe: (r) => r.facts.failedAfterS, expect: { between: [1.5, 5] } },
-    { id: 'then-epipe', says: 'The connection is gone: a write() after that fails with EPIPE.', observe: (r) => r.facts.writeAfter, expect: { equals: 'EPIPE' } },
-    { id: 'idle-unaware', says: 'The idle connection on the same path is still ESTABLISHED: without data or keepalive, nothing tells it.', observe: (r) => r.facts.idleState, expect: { equals: 'ESTAB' } },
+    {
+      id: 'write-ok',
+      says: 'write() succeeds: the bytes only go into the send buffer.',
+      observe: (r) => r.facts.writeReturned,
+      expect: { equals: 100 },
+    },
+    {
+      id: 'tlp',
+      says: 'The first resend leaves about 200 ms after the write as a tail loss probe (one TcpExtTCPLossProbes), before any retransmission timeout.',
+      observe: (r) => r.facts.lossProbes,
+      expect: { equals: 1 },
+    },
+    {
+      id: 'retransmits',
+      says: 'Then the retransmission timer resends the segment several times; nothing comes back.',
+      observe: (r) => r.facts.rtoRetransmissions,
+      expect: { between: [2, 4] },
+    },
+    {
+      id: 'backoff',
+      says: 'Each timeout is about twice the one before (RTO backoff, RFC 6298 §5.5).',
+      observe: (r) => r.facts.minRtoRatio,
+      expect: { between: [1.6, 2.4] },
+    },
+    {
+      id: 'errno',
+      says: 'read() then fails with ETIMEDOUT, "Connection timed out".',
+      observe: (r) => r.facts.outcome,
+      expect: { equals: 'ETIMEDOUT Connection timed out' },
+    },
+    {
+      id: 'when',
+      says: 'With tcp_retries2 = 2 it gives up within a few seconds; the default of 15 takes about 15 minutes.',
+      observe: (r) => r.facts.failedAfterS,
+      expect: { between: [1.5, 5] },
+    },
+    {
+      id: 'then-epipe',
+      says: 'The connection is gone: a write() after that fails with EPIPE.',
+      observe: (r) => r.facts.writeAfter,
+      expect: { equals: 'EPIPE' },
+    },
+    {
+      id: 'idle-unaware',
+      says: 'The idle connection on the same path is still ESTABLISHED: without data or keepalive, nothing tells it.',
+      observe: (r) => r.facts.idleState,
+      expect: { equals: 'ESTAB' },
+    },
   ],
   async run(ctx) {
-    const { client, router, server, capture } = await routed(ctx, { 'net.ipv4.tcp_retries2': String(RETRIES2) });
+    const { client, router, server, capture } = await routed(ctx, {
+      'net.ipv4.tcp_retries2': String(RETRIES2),
+    });
     const l1 = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', WRITER_PORT, 8, 'accept']);
     const l2 = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', IDLE_PORT, 8, 'accept']);
     await l1.waitFor('listening');
@@ -48,8 +90,12 @@ export default defineLab({
     const sockets = await tcpSockets(client);
     const packets = await capture.stop();
     const clientCounters = await counters(client);
-    const again = retransmissions(onPort(packets, WRITER_PORT)).filter((p) => p.tcp.payloadLength > 0);
-    const first = onPort(packets, WRITER_PORT).find((p) => p.ip.src === CLIENT && p.tcp.payloadLength > 0);
+    const again = retransmissions(onPort(packets, WRITER_PORT)).filter(
+      (p) => p.tcp.payloadLength > 0,
+    );
+    const first = onPort(packets, WRITER_PORT).find(
+      (p) => p.ip.src === CLIENT && p.tcp.payloadLength > 0,
+    );
     const times = first ? [first.t, ...again.map((p) => p.t)] : [];
     const gaps = times.slice(1).map((t, i) => round3(t - times[i]));
     // Gap 0 is write → loss probe; gap 1 is probe → first RTO expiry; from there the RTO doubles.
@@ -69,7 +115,9 @@ export default defineLab({
         rtoRatios: ratios,
         minRtoRatio: ratios.length ? Math.min(...ratios) : undefined,
         lossProbes: clientCounters.TcpExtTCPLossProbes,
-        packetsToClientAfterBlackhole: first ? packets.filter((p) => p.ip.dst === CLIENT && p.t > first.t).length : undefined,
+        packetsToClientAfterBlackhole: first
+          ? packets.filter((p) => p.ip.dst === CLIENT && p.t > first.t).length
+          : undefined,
         outcome: `${error.errno} ${error.message}`,
         message: error.message,
         failedAfterS: error.afterS,

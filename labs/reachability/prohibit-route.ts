@@ -17,14 +17,42 @@ export default defineLab({
     'Verify: with `ip route add prohibit 203.0.113.1` in the router, the client\'s SYN is answered by the router with ICMP destination unreachable code 13 (communication administratively prohibited) and connect() fails with EHOSTUNREACH ("No route to host"), although the server is up and listening; the error may wait for the first SYN retransmission.',
   probes: ['reachability/reach.c', 'handshakes/server.c'],
   claims: [
-    { id: 'icmp', says: 'The router answers each SYN with ICMP type 3 (destination unreachable), code 13 (administratively prohibited).', observe: (r) => r.facts.icmp, expect: { matches: '^(3/13 from 198\\.51\\.100\\.254)( 3/13 from 198\\.51\\.100\\.254)?$' } },
-    { id: 'errno', says: 'connect() fails with EHOSTUNREACH, "No route to host".', observe: (r) => r.facts.outcome, expect: { equals: 'EHOSTUNREACH No route to host' } },
-    { id: 'no-rst', says: 'No TCP segment ever comes back: the server never saw the SYN.', observe: (r) => r.facts.tcpFromServer, expect: { equals: 0 } },
-    { id: 'syns', says: 'One or two SYNs: an ICMP that arrives while connect() still holds the socket lock only marks a soft error, and the retransmitted SYN\'s ICMP ends the attempt.', observe: (r) => r.facts.syns, expect: { between: [1, 2] } },
-    { id: 'fast', says: 'It fails within about one initial RTO, not after the full SYN timeout.', observe: (r) => r.facts.elapsedS, expect: { atMost: 2.5 } },
+    {
+      id: 'icmp',
+      says: 'The router answers each SYN with ICMP type 3 (destination unreachable), code 13 (administratively prohibited).',
+      observe: (r) => r.facts.icmp,
+      expect: { matches: '^(3/13 from 198\\.51\\.100\\.254)( 3/13 from 198\\.51\\.100\\.254)?$' },
+    },
+    {
+      id: 'errno',
+      says: 'connect() fails with EHOSTUNREACH, "No route to host".',
+      observe: (r) => r.facts.outcome,
+      expect: { equals: 'EHOSTUNREACH No route to host' },
+    },
+    {
+      id: 'no-rst',
+      says: 'No TCP segment ever comes back: the server never saw the SYN.',
+      observe: (r) => r.facts.tcpFromServer,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'syns',
+      says: "One or two SYNs: an ICMP that arrives while connect() still holds the socket lock only marks a soft error, and the retransmitted SYN's ICMP ends the attempt.",
+      observe: (r) => r.facts.syns,
+      expect: { between: [1, 2] },
+    },
+    {
+      id: 'fast',
+      says: 'It fails within about one initial RTO, not after the full SYN timeout.',
+      observe: (r) => r.facts.elapsedS,
+      expect: { atMost: 2.5 },
+    },
   ],
   async run(ctx) {
-    const { client, router, server, capture } = await routed(ctx, { 'net.ipv4.tcp_syn_linear_timeouts': '4', 'net.ipv4.tcp_syn_retries': '2' });
+    const { client, router, server, capture } = await routed(ctx, {
+      'net.ipv4.tcp_syn_linear_timeouts': '4',
+      'net.ipv4.tcp_syn_retries': '2',
+    });
     await router.run(['ip', 'route', 'add', 'prohibit', SERVER]);
     const listener = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', PORT, 8, 'accept']);
     await listener.waitFor('listening');

@@ -8,7 +8,11 @@ import { onPort, synRetransmitTimes } from '../_lib/packets.ts';
 import type { LabObservation } from '../_lib/types.ts';
 import { CLIENT, SERVER, routed } from './topology.ts';
 
-export async function silentPath(ctx: LabContext, port: number, linearTimeouts: 0 | 4): Promise<LabObservation> {
+export async function silentPath(
+  ctx: LabContext,
+  port: number,
+  linearTimeouts: 0 | 4,
+): Promise<LabObservation> {
   const { client, router, server, capture } = await routed(ctx, {
     'net.ipv4.tcp_syn_linear_timeouts': String(linearTimeouts),
     'net.ipv4.tcp_syn_retries': '2',

@@ -16,7 +16,9 @@ export const ROUTER_CLIENT_SIDE = '198.51.100.254';
 export const ROUTER_SERVER_SIDE = '203.0.113.254';
 export const SERVER = '203.0.113.1';
 
-export async function direct(ctx: LabContext): Promise<{ client: Host; server: Host; capture: Capture }> {
+export async function direct(
+  ctx: LabContext,
+): Promise<{ client: Host; server: Host; capture: Capture }> {
   const client = await ctx.host('client');
   const server = await ctx.host('server');
   await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER_DIRECT}/24`, mtu: 1500 });

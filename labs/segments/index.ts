@@ -5,4 +5,9 @@ import streamNoBoundaries from './stream-no-boundaries.ts';
 import udpDatagramBoundaries from './udp-datagram-boundaries.ts';
 import writeIntoSegments from './write-into-segments.ts';
 
-export default [writeIntoSegments, gsoSuperPackets, streamNoBoundaries, udpDatagramBoundaries] satisfies LabDefinition[];
+export default [
+  writeIntoSegments,
+  gsoSuperPackets,
+  streamNoBoundaries,
+  udpDatagramBoundaries,
+] satisfies LabDefinition[];

@@ -38,15 +38,33 @@ export interface StreamResult {
 export async function streamScenario(ctx: LabContext, o: StreamOptions): Promise<StreamResult> {
   const sender = await ctx.host('sender');
   const receiver = await ctx.host('receiver');
-  const { ifA } = await ctx.link(sender, receiver, { a: `${SENDER}/24`, b: `${RECEIVER}/24`, mtu: o.mtu ?? 1500 });
+  const { ifA } = await ctx.link(sender, receiver, {
+    a: `${SENDER}/24`,
+    b: `${RECEIVER}/24`,
+    mtu: o.mtu ?? 1500,
+  });
   if (o.gsoMaxSegs !== undefined) {
     await sender.run(['ip', 'link', 'set', 'dev', ifA, 'gso_max_segs', String(o.gsoMaxSegs)]);
     ctx.note(sender, 'gso_max_segs', { dev: ifA, value: o.gsoMaxSegs });
   }
   const capture = await ctx.capture(sender);
-  const reader = ctx.probe(receiver, 'segments/stream.c', ['recv', o.proto, RECEIVER, o.port, o.readBuffer, 'signal']);
+  const reader = ctx.probe(receiver, 'segments/stream.c', [
+    'recv',
+    o.proto,
+    RECEIVER,
+    o.port,
+    o.readBuffer,
+    'signal',
+  ]);
   await reader.waitFor('listening');
-  const writer = ctx.probe(sender, 'segments/stream.c', ['send', o.proto, RECEIVER, o.port, o.writes.join(','), ...(o.senderOptions ?? [])]);
+  const writer = ctx.probe(sender, 'segments/stream.c', [
+    'send',
+    o.proto,
+    RECEIVER,
+    o.port,
+    o.writes.join(','),
+    ...(o.senderOptions ?? []),
+  ]);
   const connected = await writer.waitFor('connected');
   const finished = await writer.waitFor(o.proto === 'tcp' ? 'acked' : 'sent');
   // Everything is in the receiver's queue now: let it read.

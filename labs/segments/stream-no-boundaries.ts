@@ -18,13 +18,39 @@ export default defineLab({
     'Verify: four send() calls of 300, 300, 300 and 1200 bytes on a TCP socket (TCP_NODELAY) are read, once all 2100 bytes are queued, by reads of a 1000-byte buffer as 1000, 1000 and 100 bytes: the reads do not line up with the writes.',
   probes: ['segments/stream.c'],
   claims: [
-    { id: 'writes', says: 'The sender made four send() calls, each fully accepted.', observe: (r) => r.facts.writes, expect: { equals: WRITES } },
-    { id: 'wire-bytes', says: 'The segments on the wire carry the 2100 bytes.', observe: (r) => r.facts.payloadTotal, expect: { equals: 2100 } },
-    { id: 'reads', says: 'Reads with a 1000-byte buffer return 1000, 1000, 100: each fills the buffer from whatever bytes are next.', observe: (r) => r.facts.reads, expect: { equals: [1000, 1000, 100] } },
-    { id: 'first-read-spans', says: 'The first read holds all of the first three writes and 100 bytes of the fourth.', observe: (r) => r.facts.firstReadSpansWrites, expect: { equals: [0, 1, 2, 3] } },
+    {
+      id: 'writes',
+      says: 'The sender made four send() calls, each fully accepted.',
+      observe: (r) => r.facts.writes,
+      expect: { equals: WRITES },
+    },
+    {
+      id: 'wire-bytes',
+      says: 'The segments on the wire carry the 2100 bytes.',
+      observe: (r) => r.facts.payloadTotal,
+      expect: { equals: 2100 },
+    },
+    {
+      id: 'reads',
+      says: 'Reads with a 1000-byte buffer return 1000, 1000, 100: each fills the buffer from whatever bytes are next.',
+      observe: (r) => r.facts.reads,
+      expect: { equals: [1000, 1000, 100] },
+    },
+    {
+      id: 'first-read-spans',
+      says: 'The first read holds all of the first three writes and 100 bytes of the fourth.',
+      observe: (r) => r.facts.firstReadSpansWrites,
+      expect: { equals: [0, 1, 2, 3] },
+    },
   ],
   async run(ctx) {
-    const s = await streamScenario(ctx, { proto: 'tcp', port: PORT, writes: WRITES, readBuffer: READ_BUFFER, senderOptions: ['nodelay'] });
+    const s = await streamScenario(ctx, {
+      proto: 'tcp',
+      port: PORT,
+      writes: WRITES,
+      readBuffer: READ_BUFFER,
+      senderOptions: ['nodelay'],
+    });
     const data = tcp(s.packets).filter((p) => p.ip.src === SENDER && p.tcp.payloadLength > 0);
     const reads = s.reads.map((e) => e.copied as number);
     return {

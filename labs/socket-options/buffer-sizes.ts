@@ -11,10 +11,17 @@ import { SERVER_ADDR, pair } from './scenario.ts';
 const PORT = 5103;
 const SMALL_RCVBUF = 65536;
 
-type SetEvent = LabEvent & { type: string; opt: string; requested: number; readBack?: number; errno?: string };
+type SetEvent = LabEvent & {
+  type: string;
+  opt: string;
+  requested: number;
+  readBack?: number;
+  errno?: string;
+};
 
 /** The read-back for one request, looked up by protocol, option and the request's name. */
-const readBack = (r: LabRun, key: string) => (r.facts.readBacks as Record<string, number | string>)[key];
+const readBack = (r: LabRun, key: string) =>
+  (r.facts.readBacks as Record<string, number | string>)[key];
 
 export default defineLab({
   id: 'socket-options/buffer-sizes',
@@ -23,17 +30,81 @@ export default defineLab({
     'Verify: getsockopt() reads back twice the SO_RCVBUF/SO_SNDBUF requested, for TCP and UDP alike; a request above net.core.rmem_max/wmem_max is silently capped at twice the limit; SO_RCVBUFFORCE ignores the limit but needs CAP_NET_ADMIN (EPERM without); a 64 KiB SO_RCVBUF set before connect() makes the SYN advertise a smaller window scale than the default.',
   probes: ['socket-options/bufsizes.c', 'probes/tcp_info.h'],
   claims: [
-    { id: 'tcp-rcv-double', says: 'TCP: SO_RCVBUF 65536 reads back as 131072.', observe: (r) => readBack(r, 'tcp SO_RCVBUF 64KiB'), expect: { equals: 131072 } },
-    { id: 'tcp-snd-double', says: 'TCP: SO_SNDBUF 65536 reads back as 131072.', observe: (r) => readBack(r, 'tcp SO_SNDBUF 64KiB'), expect: { equals: 131072 } },
-    { id: 'udp-rcv-double', says: 'UDP doubles the same way: SO_RCVBUF 65536 reads back as 131072.', observe: (r) => readBack(r, 'udp SO_RCVBUF 64KiB'), expect: { equals: 131072 } },
-    { id: 'rcv-cap', says: 'A request of 4 × rmem_max reads back as exactly 2 × rmem_max: capped, without an error.', observe: (r) => Number(readBack(r, 'tcp SO_RCVBUF 4×max')) / Number(r.facts.rmemMax), expect: { equals: 2 } },
-    { id: 'snd-cap', says: 'SO_SNDBUF is capped the same way at 2 × wmem_max.', observe: (r) => Number(readBack(r, 'tcp SO_SNDBUF 4×max')) / Number(r.facts.wmemMax), expect: { equals: 2 } },
-    { id: 'tcp-defaults', says: 'A new TCP socket starts from tcp_rmem[1] and tcp_wmem[1] (131072 and 16384 here), not from rmem_default.', observe: (r) => r.facts.tcpDefaults, expect: { equals: { rcvbuf: 131072, sndbuf: 16384 } }, kernelNote: 'follows net.ipv4.tcp_rmem / tcp_wmem, pinned to the kernel defaults' },
-    { id: 'udp-default', says: 'A new UDP socket starts from net.core.rmem_default.', observe: (r) => r.facts.udpDefaultRcvbuf === r.facts.rmemDefault, expect: { equals: true } },
-    { id: 'force-eperm', says: 'Without CAP_NET_ADMIN, SO_RCVBUFFORCE fails with EPERM.', observe: (r) => readBack(r, 'udp SO_RCVBUFFORCE without CAP_NET_ADMIN'), expect: { equals: 'EPERM' } },
-    { id: 'force-root', says: 'With CAP_NET_ADMIN in the initial user namespace (root), SO_RCVBUFFORCE passes rmem_max and still doubles; in a user namespace it fails with EPERM.', observe: (r) => (r.privilege === 'root' ? Number(readBack(r, 'udp SO_RCVBUFFORCE')) / Number(r.facts.rmemMax) : readBack(r, 'udp SO_RCVBUFFORCE') === 'EPERM' ? 8 : 0), expect: { equals: 8 }, kernelNote: 'the check is capable(CAP_NET_ADMIN), against the initial user namespace' },
-    { id: 'syn-wscale-default', says: 'With the default buffer, the SYN advertises window scale 7 (from tcp_rmem max, 6 MiB).', observe: (r) => r.facts.synWscaleDefault, expect: { equals: 7 } },
-    { id: 'syn-wscale-small', says: 'With SO_RCVBUF 65536 set before connect(), the SYN advertises window scale 1: the scale is sized for the window the locked buffer can hold, not for tcp_rmem max.', observe: (r) => r.facts.synWscaleSmall, expect: { equals: 1 }, kernelNote: 'the window a buffer can hold is a fraction of it (tcp_win_from_space); kernels before 6.6 used tcp_adv_win_scale, later ones a measured scaling_ratio' },
+    {
+      id: 'tcp-rcv-double',
+      says: 'TCP: SO_RCVBUF 65536 reads back as 131072.',
+      observe: (r) => readBack(r, 'tcp SO_RCVBUF 64KiB'),
+      expect: { equals: 131072 },
+    },
+    {
+      id: 'tcp-snd-double',
+      says: 'TCP: SO_SNDBUF 65536 reads back as 131072.',
+      observe: (r) => readBack(r, 'tcp SO_SNDBUF 64KiB'),
+      expect: { equals: 131072 },
+    },
+    {
+      id: 'udp-rcv-double',
+      says: 'UDP doubles the same way: SO_RCVBUF 65536 reads back as 131072.',
+      observe: (r) => readBack(r, 'udp SO_RCVBUF 64KiB'),
+      expect: { equals: 131072 },
+    },
+    {
+      id: 'rcv-cap',
+      says: 'A request of 4 × rmem_max reads back as exactly 2 × rmem_max: capped, without an error.',
+      observe: (r) => Number(readBack(r, 'tcp SO_RCVBUF 4×max')) / Number(r.facts.rmemMax),
+      expect: { equals: 2 },
+    },
+    {
+      id: 'snd-cap',
+      says: 'SO_SNDBUF is capped the same way at 2 × wmem_max.',
+      observe: (r) => Number(readBack(r, 'tcp SO_SNDBUF 4×max')) / Number(r.facts.wmemMax),
+      expect: { equals: 2 },
+    },
+    {
+      id: 'tcp-defaults',
+      says: 'A new TCP socket starts from tcp_rmem[1] and tcp_wmem[1] (131072 and 16384 here), not from rmem_default.',
+      observe: (r) => r.facts.tcpDefaults,
+      expect: { equals: { rcvbuf: 131072, sndbuf: 16384 } },
+      kernelNote: 'follows net.ipv4.tcp_rmem / tcp_wmem, pinned to the kernel defaults',
+    },
+    {
+      id: 'udp-default',
+      says: 'A new UDP socket starts from net.core.rmem_default.',
+      observe: (r) => r.facts.udpDefaultRcvbuf === r.facts.rmemDefault,
+      expect: { equals: true },
+    },
+    {
+      id: 'force-eperm',
+      says: 'Without CAP_NET_ADMIN, SO_RCVBUFFORCE fails with EPERM.',
+      observe: (r) => readBack(r, 'udp SO_RCVBUFFORCE without CAP_NET_ADMIN'),
+      expect: { equals: 'EPERM' },
+    },
+    {
+      id: 'force-root',
+      says: 'With CAP_NET_ADMIN in the initial user namespace (root), SO_RCVBUFFORCE passes rmem_max and still doubles; in a user namespace it fails with EPERM.',
+      observe: (r) =>
+        r.privilege === 'root'
+          ? Number(readBack(r, 'udp SO_RCVBUFFORCE')) / Number(r.facts.rmemMax)
+          : readBack(r, 'udp SO_RCVBUFFORCE') === 'EPERM'
+            ? 8
+            : 0,
+      expect: { equals: 8 },
+      kernelNote: 'the check is capable(CAP_NET_ADMIN), against the initial user namespace',
+    },
+    {
+      id: 'syn-wscale-default',
+      says: 'With the default buffer, the SYN advertises window scale 7 (from tcp_rmem max, 6 MiB).',
+      observe: (r) => r.facts.synWscaleDefault,
+      expect: { equals: 7 },
+    },
+    {
+      id: 'syn-wscale-small',
+      says: 'With SO_RCVBUF 65536 set before connect(), the SYN advertises window scale 1: the scale is sized for the window the locked buffer can hold, not for tcp_rmem max.',
+      observe: (r) => r.facts.synWscaleSmall,
+      expect: { equals: 1 },
+      kernelNote:
+        'the window a buffer can hold is a fraction of it (tcp_win_from_space); kernels before 6.6 used tcp_adv_win_scale, later ones a measured scaling_ratio',
+    },
   ],
   async run(ctx) {
     const { client, server } = await pair(ctx);
@@ -43,18 +114,37 @@ export default defineLab({
 
     const sizes = ctx.probe(client, 'socket-options/bufsizes.c', ['sizes', rmemMax, wmemMax]);
     await sizes.exited;
-    const names: Record<number, string> = { 1: '1', 65536: '64KiB', [rmemMax]: 'max', [4 * rmemMax]: '4×max' };
-    const namesSnd: Record<number, string> = { 1: '1', 65536: '64KiB', [wmemMax]: 'max', [4 * wmemMax]: '4×max' };
+    const names: Record<number, string> = {
+      1: '1',
+      65536: '64KiB',
+      [rmemMax]: 'max',
+      [4 * rmemMax]: '4×max',
+    };
+    const namesSnd: Record<number, string> = {
+      1: '1',
+      65536: '64KiB',
+      [wmemMax]: 'max',
+      [4 * wmemMax]: '4×max',
+    };
     const readBacks: Record<string, number | string | undefined> = {};
     let dropped = false;
     for (const e of sizes.events) {
       if (e.event === 'dropped-cap') dropped = true;
       if (e.event !== 'set') continue;
       const s = e as SetEvent;
-      const label = s.opt === 'SO_RCVBUFFORCE' ? (dropped ? ' without CAP_NET_ADMIN' : '') : ` ${(s.opt === 'SO_SNDBUF' ? namesSnd : names)[s.requested]}`;
+      const label =
+        s.opt === 'SO_RCVBUFFORCE'
+          ? dropped
+            ? ' without CAP_NET_ADMIN'
+            : ''
+          : ` ${(s.opt === 'SO_SNDBUF' ? namesSnd : names)[s.requested]}`;
       readBacks[`${s.type} ${s.opt}${label}`] = s.readBack ?? s.errno;
     }
-    const defaults = Object.fromEntries(sizes.events.filter((e) => e.event === 'default').map((e) => [e.type as string, { rcvbuf: e.rcvbuf, sndbuf: e.sndbuf }]));
+    const defaults = Object.fromEntries(
+      sizes.events
+        .filter((e) => e.event === 'default')
+        .map((e) => [e.type as string, { rcvbuf: e.rcvbuf, sndbuf: e.sndbuf }]),
+    );
 
     const capture = await ctx.capture(client);
     const listener = ctx.probe(server, 'socket-options/bufsizes.c', ['server', SERVER_ADDR, PORT]);
@@ -62,19 +152,29 @@ export default defineLab({
     const plain = ctx.probe(client, 'socket-options/bufsizes.c', ['client', SERVER_ADDR, PORT, 0]);
     const plainInfo = await plain.waitFor('connected');
     await plain.exited;
-    const small = ctx.probe(client, 'socket-options/bufsizes.c', ['client', SERVER_ADDR, PORT, SMALL_RCVBUF]);
+    const small = ctx.probe(client, 'socket-options/bufsizes.c', [
+      'client',
+      SERVER_ADDR,
+      PORT,
+      SMALL_RCVBUF,
+    ]);
     const smallInfo = await small.waitFor('connected');
     await small.exited;
     const packets = await capture.stop();
 
-    const syn = (sport: number) => onPort(packets, PORT).find((p) => p.tcp.syn && !p.tcp.ack && p.tcp.srcPort === sport);
+    const syn = (sport: number) =>
+      onPort(packets, PORT).find((p) => p.tcp.syn && !p.tcp.ack && p.tcp.srcPort === sport);
     const synPlain = syn(Number(plainInfo.sport));
     const synSmall = syn(Number(smallInfo.sport));
     return {
       hosts: ctx.hostInfo(),
       packets,
       events: ctx.events,
-      sysctls: { 'client:net.core.rmem_max': String(rmemMax), 'client:net.core.wmem_max': String(wmemMax), 'client:net.core.rmem_default': String(rmemDefault) },
+      sysctls: {
+        'client:net.core.rmem_max': String(rmemMax),
+        'client:net.core.wmem_max': String(wmemMax),
+        'client:net.core.rmem_default': String(rmemDefault),
+      },
       facts: {
         rmemMax,
         wmemMax,

@@ -11,7 +11,8 @@ const PORT = 5101;
 
 /** When the server had read at least `total` bytes (lab seconds). */
 function arrival(events: LabEvent[], total: number): number | undefined {
-  return events.find((e) => e.host === 'server' && e.event === 'recv' && Number(e.total) >= total)?.t;
+  return events.find((e) => e.host === 'server' && e.event === 'recv' && Number(e.total) >= total)
+    ?.t;
 }
 
 export default defineLab({
@@ -21,14 +22,56 @@ export default defineLab({
     'Verify: with TCP_CORK on, ten 400-byte writes leave as two full segments at once and the 1104-byte tail waits about 200 ms (the probe timer) unless the cork is removed, which sends it at once; MSG_MORE on each call but the last gives one segment, and MSG_MORE with nothing after it waits like the cork.',
   probes: ['socket-options/cork.c'],
   claims: [
-    { id: 'full-now', says: 'Under the cork, the bytes that fill whole segments (2 × 1448) leave at once.', observe: (r) => r.facts.corkBytesSentAtOnce, expect: { equals: 2896 } },
-    { id: 'tail-held', says: 'The partial tail (4000 − 2896 = 1104 bytes) leaves later, as one segment.', observe: (r) => r.facts.corkTailSegment, expect: { equals: 1104 } },
-    { id: 'ceiling', says: 'A corked partial segment leaves on its own after about 200 ms (measured on the wire from the ACK that emptied the pipe).', observe: (r) => r.facts.corkCeilingMs, expect: { between: [150, 300] }, kernelNote: 'the probe timer uses the RTO, at least TCP_RTO_MIN (200 ms); a path with a larger RTO holds the tail longer' },
-    { id: 'uncork-now', says: 'Removing the cork sends the held bytes at once, as one 300-byte segment.', observe: (r) => r.facts.uncorkToArrivalMs, expect: { atMost: 30 } },
-    { id: 'uncork-one', says: 'Three corked 100-byte writes leave as one segment at uncork.', observe: (r) => r.facts.uncorkSegments, expect: { equals: [300] } },
-    { id: 'more-one', says: 'Three send(MSG_MORE) calls and a final send() leave as one 400-byte segment.', observe: (r) => r.facts.msgMoreSegments, expect: { equals: [400] } },
-    { id: 'more-fast', says: 'That segment leaves as soon as the last send() without MSG_MORE.', observe: (r) => r.facts.msgMoreToArrivalMs, expect: { atMost: 30 } },
-    { id: 'more-only', says: 'A send(MSG_MORE) with nothing after it is held like a cork, about 200 ms.', observe: (r) => r.facts.msgMoreOnlyHeldMs, expect: { between: [150, 300] } },
+    {
+      id: 'full-now',
+      says: 'Under the cork, the bytes that fill whole segments (2 × 1448) leave at once.',
+      observe: (r) => r.facts.corkBytesSentAtOnce,
+      expect: { equals: 2896 },
+    },
+    {
+      id: 'tail-held',
+      says: 'The partial tail (4000 − 2896 = 1104 bytes) leaves later, as one segment.',
+      observe: (r) => r.facts.corkTailSegment,
+      expect: { equals: 1104 },
+    },
+    {
+      id: 'ceiling',
+      says: 'A corked partial segment leaves on its own after about 200 ms (measured on the wire from the ACK that emptied the pipe).',
+      observe: (r) => r.facts.corkCeilingMs,
+      expect: { between: [150, 300] },
+      kernelNote:
+        'the probe timer uses the RTO, at least TCP_RTO_MIN (200 ms); a path with a larger RTO holds the tail longer',
+    },
+    {
+      id: 'uncork-now',
+      says: 'Removing the cork sends the held bytes at once, as one 300-byte segment.',
+      observe: (r) => r.facts.uncorkToArrivalMs,
+      expect: { atMost: 30 },
+    },
+    {
+      id: 'uncork-one',
+      says: 'Three corked 100-byte writes leave as one segment at uncork.',
+      observe: (r) => r.facts.uncorkSegments,
+      expect: { equals: [300] },
+    },
+    {
+      id: 'more-one',
+      says: 'Three send(MSG_MORE) calls and a final send() leave as one 400-byte segment.',
+      observe: (r) => r.facts.msgMoreSegments,
+      expect: { equals: [400] },
+    },
+    {
+      id: 'more-fast',
+      says: 'That segment leaves as soon as the last send() without MSG_MORE.',
+      observe: (r) => r.facts.msgMoreToArrivalMs,
+      expect: { atMost: 30 },
+    },
+    {
+      id: 'more-only',
+      says: 'A send(MSG_MORE) with nothing after it is held like a cork, about 200 ms.',
+      observe: (r) => r.facts.msgMoreOnlyHeldMs,
+      expect: { between: [150, 300] },
+    },
   ],
   async run(ctx) {
     const { client, server } = await pair(ctx);
@@ -41,14 +84,19 @@ export default defineLab({
     await sender.exited;
     const packets = await capture.stop();
 
-    const data = onPort(packets, PORT).filter((p) => p.tcp.dstPort === PORT && p.tcp.payloadLength > 0);
+    const data = onPort(packets, PORT).filter(
+      (p) => p.tcp.dstPort === PORT && p.tcp.payloadLength > 0,
+    );
     // relSeq 1 is the first byte; phases are byte ranges [start, end).
-    const inRange = (start: number, end: number) => data.filter((p) => p.tcp.relSeq >= start + 1 && p.tcp.relSeq < end + 1);
+    const inRange = (start: number, end: number) =>
+      data.filter((p) => p.tcp.relSeq >= start + 1 && p.tcp.relSeq < end + 1);
     const cork = inRange(0, 4000);
     const atOnce = cork.filter((p) => p.t - cork[0].t < 0.05);
     const tail = cork.at(-1);
     // The tail's timer starts when the last full segment is acknowledged (nothing left in flight).
-    const emptied = onPort(packets, PORT).filter((p) => p.tcp.srcPort === PORT && (p.tcp.relAck ?? 0) >= 2897 && tail && p.t <= tail.t)[0];
+    const emptied = onPort(packets, PORT).filter(
+      (p) => p.tcp.srcPort === PORT && (p.tcp.relAck ?? 0) >= 2897 && tail && p.t <= tail.t,
+    )[0];
 
     const ev = ctx.events;
     const wrote = (phase: string) => ev.find((e) => e.event === 'wrote' && e.phase === phase)!.t;

@@ -20,21 +20,69 @@ export default defineLab({
     'Verify: after the path to the server starts dropping everything, an idle connection without keepalive stays ESTABLISHED with nothing on the wire, while one with SO_KEEPALIVE, TCP_KEEPIDLE 1, TCP_KEEPINTVL 1 and TCP_KEEPCNT 2 sends two unanswered probes one second apart, resets, and fails with ETIMEDOUT about 3 s after keepalive was switched on; a later send() fails with EPIPE.',
   probes: ['socket-options/liveness.c', 'probes/tcp_info.h'],
   claims: [
-    { id: 'errno', says: 'The keepalive connection fails with ETIMEDOUT.', observe: (r) => r.facts.keepaliveErrno, expect: { equals: 'ETIMEDOUT' } },
-    { id: 'when', says: 'It fails after idle + intvl × cnt = 3 s (timer slack allowed).', observe: (r) => r.facts.keepaliveDetectMs, expect: { between: [DETECT_MS - 100, DETECT_MS + 1000] } },
-    { id: 'probes', says: 'Exactly TCP_KEEPCNT = 2 keepalive probes go unanswered before the kernel gives up.', observe: (r) => r.facts.keepaliveProbes, expect: { equals: CNT } },
-    { id: 'interval', says: 'The probes are TCP_KEEPINTVL = 1 s apart.', observe: (r) => r.facts.probeIntervalMs, expect: { between: [900, 1400] } },
-    { id: 'probe-shape', says: 'A probe is an empty ACK one byte below the next sequence number (seq = snd_una − 1), which forces the peer to answer.', observe: (r) => r.facts.probeRelSeqs, expect: { equals: [0, 0] } },
-    { id: 'reset', says: 'On giving up the kernel sends a RST (into the black hole).', observe: (r) => r.facts.lastSegmentFlags, expect: { equals: 'R.' } },
-    { id: 'after', says: 'The next send() on the dead socket fails with EPIPE (no SIGPIPE thanks to MSG_NOSIGNAL).', observe: (r) => r.facts.sendAfterErrno, expect: { equals: 'EPIPE' } },
-    { id: 'idle-unaware', says: 'The idle connection without keepalive is still ESTABLISHED, with no error, at that moment.', observe: (r) => `${r.facts.otherState} ${r.facts.otherError}`, expect: { equals: 'ESTAB none' } },
-    { id: 'idle-silent', says: 'Nothing at all was sent on the idle connection after the handshake.', observe: (r) => r.facts.otherSegmentsAfterHandshake, expect: { equals: 0 } },
+    {
+      id: 'errno',
+      says: 'The keepalive connection fails with ETIMEDOUT.',
+      observe: (r) => r.facts.keepaliveErrno,
+      expect: { equals: 'ETIMEDOUT' },
+    },
+    {
+      id: 'when',
+      says: 'It fails after idle + intvl × cnt = 3 s (timer slack allowed).',
+      observe: (r) => r.facts.keepaliveDetectMs,
+      expect: { between: [DETECT_MS - 100, DETECT_MS + 1000] },
+    },
+    {
+      id: 'probes',
+      says: 'Exactly TCP_KEEPCNT = 2 keepalive probes go unanswered before the kernel gives up.',
+      observe: (r) => r.facts.keepaliveProbes,
+      expect: { equals: CNT },
+    },
+    {
+      id: 'interval',
+      says: 'The probes are TCP_KEEPINTVL = 1 s apart.',
+      observe: (r) => r.facts.probeIntervalMs,
+      expect: { between: [900, 1400] },
+    },
+    {
+      id: 'probe-shape',
+      says: 'A probe is an empty ACK one byte below the next sequence number (seq = snd_una − 1), which forces the peer to answer.',
+      observe: (r) => r.facts.probeRelSeqs,
+      expect: { equals: [0, 0] },
+    },
+    {
+      id: 'reset',
+      says: 'On giving up the kernel sends a RST (into the black hole).',
+      observe: (r) => r.facts.lastSegmentFlags,
+      expect: { equals: 'R.' },
+    },
+    {
+      id: 'after',
+      says: 'The next send() on the dead socket fails with EPIPE (no SIGPIPE thanks to MSG_NOSIGNAL).',
+      observe: (r) => r.facts.sendAfterErrno,
+      expect: { equals: 'EPIPE' },
+    },
+    {
+      id: 'idle-unaware',
+      says: 'The idle connection without keepalive is still ESTABLISHED, with no error, at that moment.',
+      observe: (r) => `${r.facts.otherState} ${r.facts.otherError}`,
+      expect: { equals: 'ESTAB none' },
+    },
+    {
+      id: 'idle-silent',
+      says: 'Nothing at all was sent on the idle connection after the handshake.',
+      observe: (r) => r.facts.otherSegmentsAfterHandshake,
+      expect: { equals: 0 },
+    },
   ],
   async run(ctx) {
     const s = await vanishedPeer(ctx, PORT, ['keepalive', IDLE, INTVL, CNT]);
     const segs = tcp(s.packets);
     const a = segs.filter((p) => p.tcp.srcPort === s.sportA);
-    const probes = a.filter((p) => !p.tcp.syn && !p.tcp.rst && !p.tcp.fin && p.tcp.payloadLength === 0 && p.tcp.relSeq === 0);
+    const probes = a.filter(
+      (p) =>
+        !p.tcp.syn && !p.tcp.rst && !p.tcp.fin && p.tcp.payloadLength === 0 && p.tcp.relSeq === 0,
+    );
     const b = segs.filter((p) => p.tcp.srcPort === s.sportB || p.tcp.dstPort === s.sportB);
     return {
       hosts: ctx.hostInfo(),
@@ -54,7 +102,8 @@ export default defineLab({
         keepaliveProbes: probes.length,
         probeRelSeqs: probes.map((p) => p.tcp.relSeq),
         probeIntervalMs: probes.length >= 2 ? ms(probes[1].t - probes[0].t) : undefined,
-        lastProbeToResetMs: probes.length && a.at(-1)?.tcp.rst ? ms(a.at(-1)!.t - probes.at(-1)!.t) : undefined,
+        lastProbeToResetMs:
+          probes.length && a.at(-1)?.tcp.rst ? ms(a.at(-1)!.t - probes.at(-1)!.t) : undefined,
         lastSegmentFlags: a.at(-1)?.tcp.flags,
         sendAfterErrno: s.after.errno,
         otherState: s.other.state,

@@ -29,12 +29,17 @@ function bodyGaps(packets: Seg[], sport: number) {
   const ackDelays: number[] = [];
   for (const hdr of conn.filter((p) => p.tcp.srcPort === sport && p.tcp.payloadLength === HDR)) {
     const end = hdr.tcp.relSeq + HDR;
-    const ack = conn.find((q) => q.t >= hdr.t && q.tcp.srcPort === PORT && (q.tcp.relAck ?? 0) >= end);
+    const ack = conn.find(
+      (q) => q.t >= hdr.t && q.tcp.srcPort === PORT && (q.tcp.relAck ?? 0) >= end,
+    );
     if (ack) ackDelays.push(ms(ack.t - hdr.t));
   }
   conn.forEach((p, i) => {
     if (p.tcp.srcPort !== sport || p.tcp.payloadLength !== BODY) return;
-    const hdr = conn.slice(0, i).reverse().find((q) => q.tcp.srcPort === sport && q.tcp.payloadLength === HDR);
+    const hdr = conn
+      .slice(0, i)
+      .reverse()
+      .find((q) => q.tcp.srcPort === sport && q.tcp.payloadLength === HDR);
     if (!hdr) return;
     gaps.push(ms(p.t - hdr.t));
     const prev = conn[i - 1];
@@ -43,8 +48,22 @@ function bodyGaps(packets: Seg[], sport: number) {
   return { gaps, afterAck, ackDelays };
 }
 
-async function clientRun(ctx: LabContext, host: Parameters<LabContext['probe']>[0], mode: 'nagle' | 'nodelay', count: number) {
-  const probe = ctx.probe(host, 'socket-options/reqresp.c', ['client', SERVER_ADDR, PORT, mode, count, HDR, BODY, RESP]);
+async function clientRun(
+  ctx: LabContext,
+  host: Parameters<LabContext['probe']>[0],
+  mode: 'nagle' | 'nodelay',
+  count: number,
+) {
+  const probe = ctx.probe(host, 'socket-options/reqresp.c', [
+    'client',
+    SERVER_ADDR,
+    PORT,
+    mode,
+    count,
+    HDR,
+    BODY,
+    RESP,
+  ]);
   const connected = await probe.waitFor('connected');
   const done = await probe.waitFor('done', 30_000);
   await probe.exited;
@@ -58,17 +77,64 @@ export default defineLab({
     'Verify: a request written as header then body (two write()s) and answered with one response takes about one delayed-ACK timeout with Nagle on, because the body waits for the ACK of the header and the server delays that ACK; with TCP_NODELAY both leave at once and the request takes well under a millisecond.',
   probes: ['socket-options/reqresp.c'],
   claims: [
-    { id: 'nagle-median', says: 'With Nagle on, the median request takes about one delayed-ACK timeout (40 ms minimum, plus timer ticks).', observe: (r) => r.facts.nagleMedianMs, expect: { between: [30, 80] }, kernelNote: 'TCP_DELACK_MIN is HZ/25 = 40 ms; the timer fires on the next jiffy, so HZ=250 kernels add up to 4 ms' },
-    { id: 'nodelay-median', says: 'With TCP_NODELAY, the median request takes well under the delayed-ACK timeout.', observe: (r) => r.facts.nodelayMedianMs, expect: { atMost: 5 } },
-    { id: 'nagle-most', says: 'The stall is the rule, not an outlier: at least 80% of the Nagle requests wait 30 ms or more.', observe: (r) => r.facts.nagleStalledShare, expect: { atLeast: 0.8 }, kernelNote: 'the first request never waits (quick-ACK); on a loaded machine a late reply can end interactive mode and let a few more through' },
-    { id: 'first-fast', says: 'The first request on a new connection does not wait: the server acknowledges its header at once (quick-ACK mode), and starts delaying ACKs only after it has answered.', observe: (r) => (r.facts.nagleHeaderAckDelaysMs as number[] | undefined)?.[0], expect: { atMost: 10 }, kernelNote: 'Linux heuristics: delayed ACKs start after 1 reply (3 on kernels 5.1 to 5.19), tunable with net.ipv4.tcp_pingpong_thresh since 6.7' },
-    { id: 'held-body', says: 'In the capture, the body segment of a stalled request leaves right after the server\'s pure ACK of the header.', observe: (r) => r.facts.heldBodyAfterAck, expect: { equals: true } },
-    { id: 'held-gap', says: 'The body leaves about 40 ms after the header (the largest header → body gap in the Nagle capture).', observe: (r) => r.facts.nagleMaxBodyGapMs, expect: { between: [30, 80] } },
-    { id: 'nodelay-gap', says: 'With TCP_NODELAY the body follows the header without waiting for an ACK: every gap is far below the delayed-ACK timeout.', observe: (r) => r.facts.nodelayMaxBodyGapMs, expect: { atMost: 20 } },
+    {
+      id: 'nagle-median',
+      says: 'With Nagle on, the median request takes about one delayed-ACK timeout (40 ms minimum, plus timer ticks).',
+      observe: (r) => r.facts.nagleMedianMs,
+      expect: { between: [30, 80] },
+      kernelNote:
+        'TCP_DELACK_MIN is HZ/25 = 40 ms; the timer fires on the next jiffy, so HZ=250 kernels add up to 4 ms',
+    },
+    {
+      id: 'nodelay-median',
+      says: 'With TCP_NODELAY, the median request takes well under the delayed-ACK timeout.',
+      observe: (r) => r.facts.nodelayMedianMs,
+      expect: { atMost: 5 },
+    },
+    {
+      id: 'nagle-most',
+      says: 'The stall is the rule, not an outlier: at least 80% of the Nagle requests wait 30 ms or more.',
+      observe: (r) => r.facts.nagleStalledShare,
+      expect: { atLeast: 0.8 },
+      kernelNote:
+        'the first request never waits (quick-ACK); on a loaded machine a late reply can end interactive mode and let a few more through',
+    },
+    {
+      id: 'first-fast',
+      says: 'The first request on a new connection does not wait: the server acknowledges its header at once (quick-ACK mode), and starts delaying ACKs only after it has answered.',
+      observe: (r) => (r.facts.nagleHeaderAckDelaysMs as number[] | undefined)?.[0],
+      expect: { atMost: 10 },
+      kernelNote:
+        'Linux heuristics: delayed ACKs start after 1 reply (3 on kernels 5.1 to 5.19), tunable with net.ipv4.tcp_pingpong_thresh since 6.7',
+    },
+    {
+      id: 'held-body',
+      says: "In the capture, the body segment of a stalled request leaves right after the server's pure ACK of the header.",
+      observe: (r) => r.facts.heldBodyAfterAck,
+      expect: { equals: true },
+    },
+    {
+      id: 'held-gap',
+      says: 'The body leaves about 40 ms after the header (the largest header → body gap in the Nagle capture).',
+      observe: (r) => r.facts.nagleMaxBodyGapMs,
+      expect: { between: [30, 80] },
+    },
+    {
+      id: 'nodelay-gap',
+      says: 'With TCP_NODELAY the body follows the header without waiting for an ACK: every gap is far below the delayed-ACK timeout.',
+      observe: (r) => r.facts.nodelayMaxBodyGapMs,
+      expect: { atMost: 20 },
+    },
   ],
   async run(ctx) {
     const { client, server } = await pair(ctx);
-    const listener = ctx.probe(server, 'socket-options/reqresp.c', ['server', SERVER_ADDR, PORT, HDR + BODY, RESP]);
+    const listener = ctx.probe(server, 'socket-options/reqresp.c', [
+      'server',
+      SERVER_ADDR,
+      PORT,
+      HDR + BODY,
+      RESP,
+    ]);
     await listener.waitFor('listening');
 
     // Shown: a few requests per mode, captured.
@@ -84,7 +150,9 @@ export default defineLab({
     const segs = onPort(packets, PORT);
     const heldNagle = bodyGaps(segs, shownNagle.sport);
     const heldNodelay = bodyGaps(segs, shownNodelay.sport);
-    const stalled = heldNagle.gaps.map((g, i) => ({ g, afterAck: heldNagle.afterAck[i] })).filter((x) => x.g >= 10);
+    const stalled = heldNagle.gaps
+      .map((g, i) => ({ g, afterAck: heldNagle.afterAck[i] }))
+      .filter((x) => x.g >= 10);
     const n = summarizeUs(nagle.rtts);
     const d = summarizeUs(nodelay.rtts);
     return {
@@ -92,7 +160,8 @@ export default defineLab({
       packets,
       events: ctx.events,
       // The delayed-ACK waits are the scenario: every stalled request spends one timeout.
-      inherentWaitS: Math.round([...nagle.rtts, ...shownNagle.rtts].reduce((a, b) => a + b, 0) / 1000) / 1000,
+      inherentWaitS:
+        Math.round([...nagle.rtts, ...shownNagle.rtts].reduce((a, b) => a + b, 0) / 1000) / 1000,
       facts: {
         requestBytes: `${HDR} + ${BODY}`,
         responseBytes: RESP,
@@ -107,7 +176,9 @@ export default defineLab({
         nodelayP90Ms: d.p90Ms,
         nodelayMaxMs: d.maxMs,
         nagleFirstRequestMs: nagle.rtts[0] / 1000,
-        nagleStalledShare: Math.round((nagle.rtts.filter((us) => us >= 30_000).length / nagle.rtts.length) * 100) / 100,
+        nagleStalledShare:
+          Math.round((nagle.rtts.filter((us) => us >= 30_000).length / nagle.rtts.length) * 100) /
+          100,
         nagleRttsMs: nagle.rtts.map((us) => us / 1000),
         nodelayRttsMs: nodelay.rtts.map((us) => us / 1000),
         nagleBodyGapsMs: heldNagle.gaps,

@@ -8,7 +8,10 @@ export const CLIENT_ADDR = '198.51.100.1';
 export const SERVER_ADDR = '198.51.100.2';
 
 /** Client and server on one veth pair with MTU 1500 (MSS 1460, 1448 with timestamps). */
-export async function pair(ctx: LabContext, opts: { server?: Record<string, string> } = {}): Promise<{ client: Host; server: Host }> {
+export async function pair(
+  ctx: LabContext,
+  opts: { server?: Record<string, string> } = {},
+): Promise<{ client: Host; server: Host }> {
   const client = await ctx.host('client');
   const server = await ctx.host('server', { sysctls: opts.server });
   await ctx.link(client, server, { a: `${CLIENT_ADDR}/24`, b: `${SERVER_ADDR}/24`, mtu: 1500 });
@@ -24,7 +27,9 @@ export const ROUTED_SERVER = '203.0.113.1';
  * broken path does: the router silently discards everything for it (a blackhole route sends no
  * ICMP), while the client's own link stays up.
  */
-export async function routed(ctx: LabContext): Promise<{ client: Host; router: Host; server: Host; vanish: () => Promise<void> }> {
+export async function routed(
+  ctx: LabContext,
+): Promise<{ client: Host; router: Host; server: Host; vanish: () => Promise<void> }> {
   const client = await ctx.host('client');
   const router = await ctx.host('router', { sysctls: { 'net.ipv4.ip_forward': '1' } });
   const server = await ctx.host('server');
@@ -75,12 +80,21 @@ export function summarizeUs(samplesUs: number[]) {
  * connections (A with the option under test, B without), then the router black-holes the server
  * and the client is told to go. Returns when the client has reported A's end and B's state.
  */
-export async function vanishedPeer(ctx: LabContext, port: number, clientArgs: Array<string | number>) {
+export async function vanishedPeer(
+  ctx: LabContext,
+  port: number,
+  clientArgs: Array<string | number>,
+) {
   const { client, server, router, vanish } = await routed(ctx);
   const capture = await ctx.capture(client);
   const listener = ctx.probe(server, 'socket-options/liveness.c', ['server', ROUTED_SERVER, port]);
   await listener.waitFor('listening');
-  const prober = ctx.probe(client, 'socket-options/liveness.c', ['client', ROUTED_SERVER, port, ...clientArgs]);
+  const prober = ctx.probe(client, 'socket-options/liveness.c', [
+    'client',
+    ROUTED_SERVER,
+    port,
+    ...clientArgs,
+  ]);
   const connected = await prober.waitFor('connected');
   await vanish();
   await release(prober, 'connected');
@@ -89,5 +103,15 @@ export async function vanishedPeer(ctx: LabContext, port: number, clientArgs: Ar
   const other = await prober.waitFor('other');
   const packets = await capture.stop();
   await prober.stop();
-  return { client, server, router, packets, sportA: Number(connected.sportA), sportB: Number(connected.sportB), dead, after, other };
+  return {
+    client,
+    server,
+    router,
+    packets,
+    sportA: Number(connected.sportA),
+    sportB: Number(connected.sportB),
+    dead,
+    after,
+    other,
+  };
 }

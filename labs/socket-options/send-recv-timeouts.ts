@@ -27,30 +27,99 @@ export default defineLab({
     'Verify: with a 250 ms SO_RCVTIMEO a blocking recv() on a silent connection fails with EAGAIN after about 250 ms; with a 250 ms SO_SNDTIMEO a blocking send() into a peer that never reads returns the bytes it could queue, and the next one fails with EAGAIN; MSG_DONTWAIT and O_NONBLOCK calls fail at once whatever the timeouts.',
   probes: ['socket-options/timeouts.c'],
   claims: [
-    { id: 'recv-errno', says: 'A blocking recv() that times out fails with EAGAIN (not ETIMEDOUT).', observe: (r) => step(r, 'recv-timeout', 'errno'), expect: { equals: 'EAGAIN' } },
-    { id: 'recv-time', says: 'It returns after the 250 ms timeout, rounded up to timer ticks.', observe: (r) => step(r, 'recv-timeout', 'elapsedMs'), expect: { between: timed } },
-    { id: 'dontwait', says: 'recv(MSG_DONTWAIT) on the same blocking socket fails with EAGAIN at once.', observe: (r) => step(r, 'recv-dontwait', 'elapsedMs'), expect: { atMost: 20 } },
-    { id: 'recv-nonblock', says: 'On an O_NONBLOCK socket SO_RCVTIMEO has no effect: recv() fails at once.', observe: (r) => step(r, 'recv-nonblock', 'elapsedMs'), expect: { atMost: 20 } },
-    { id: 'send-partial', says: 'A blocking 1 MiB send() into full buffers returns a partial count, not an error.', observe: (r) => r.facts.sendPartialIsPartial, expect: { equals: true } },
-    { id: 'send-partial-time', says: 'It returns once it has been blocked for the timeout.', observe: (r) => step(r, 'send-partial', 'elapsedMs'), expect: { between: timed } },
-    { id: 'send-errno', says: 'A send() that can queue nothing at all fails with EAGAIN after the timeout.', observe: (r) => step(r, 'send-timeout', 'errno'), expect: { equals: 'EAGAIN' } },
-    { id: 'send-time', says: 'That failure also comes after the 250 ms timeout.', observe: (r) => step(r, 'send-timeout', 'elapsedMs'), expect: { between: timed } },
-    { id: 'every-send-waited', says: 'Every blocking send() that returned, with a count or with EAGAIN, had waited the full timeout first.', observe: (r) => r.facts.everyBlockedSendWaitedMs, expect: { atLeast: TIMEOUT_MS } },
-    { id: 'send-nonblock', says: 'On an O_NONBLOCK socket SO_SNDTIMEO has no effect: send() fails with EAGAIN at once.', observe: (r) => step(r, 'send-nonblock', 'elapsedMs'), expect: { atMost: 20 } },
-    { id: 'zero-window', says: 'On the wire, the receiver that never reads closes its receive window (win 0).', observe: (r) => r.facts.zeroWindowAdvertised, expect: { equals: true } },
+    {
+      id: 'recv-errno',
+      says: 'A blocking recv() that times out fails with EAGAIN (not ETIMEDOUT).',
+      observe: (r) => step(r, 'recv-timeout', 'errno'),
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'recv-time',
+      says: 'It returns after the 250 ms timeout, rounded up to timer ticks.',
+      observe: (r) => step(r, 'recv-timeout', 'elapsedMs'),
+      expect: { between: timed },
+    },
+    {
+      id: 'dontwait',
+      says: 'recv(MSG_DONTWAIT) on the same blocking socket fails with EAGAIN at once.',
+      observe: (r) => step(r, 'recv-dontwait', 'elapsedMs'),
+      expect: { atMost: 20 },
+    },
+    {
+      id: 'recv-nonblock',
+      says: 'On an O_NONBLOCK socket SO_RCVTIMEO has no effect: recv() fails at once.',
+      observe: (r) => step(r, 'recv-nonblock', 'elapsedMs'),
+      expect: { atMost: 20 },
+    },
+    {
+      id: 'send-partial',
+      says: 'A blocking 1 MiB send() into full buffers returns a partial count, not an error.',
+      observe: (r) => r.facts.sendPartialIsPartial,
+      expect: { equals: true },
+    },
+    {
+      id: 'send-partial-time',
+      says: 'It returns once it has been blocked for the timeout.',
+      observe: (r) => step(r, 'send-partial', 'elapsedMs'),
+      expect: { between: timed },
+    },
+    {
+      id: 'send-errno',
+      says: 'A send() that can queue nothing at all fails with EAGAIN after the timeout.',
+      observe: (r) => step(r, 'send-timeout', 'errno'),
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'send-time',
+      says: 'That failure also comes after the 250 ms timeout.',
+      observe: (r) => step(r, 'send-timeout', 'elapsedMs'),
+      expect: { between: timed },
+    },
+    {
+      id: 'every-send-waited',
+      says: 'Every blocking send() that returned, with a count or with EAGAIN, had waited the full timeout first.',
+      observe: (r) => r.facts.everyBlockedSendWaitedMs,
+      expect: { atLeast: TIMEOUT_MS },
+    },
+    {
+      id: 'send-nonblock',
+      says: 'On an O_NONBLOCK socket SO_SNDTIMEO has no effect: send() fails with EAGAIN at once.',
+      observe: (r) => step(r, 'send-nonblock', 'elapsedMs'),
+      expect: { atMost: 20 },
+    },
+    {
+      id: 'zero-window',
+      says: 'On the wire, the receiver that never reads closes its receive window (win 0).',
+      observe: (r) => r.facts.zeroWindowAdvertised,
+      expect: { equals: true },
+    },
   ],
   async run(ctx) {
     const { client, server } = await pair(ctx);
     const capture = await ctx.capture(client);
-    const receiver = ctx.probe(server, 'socket-options/timeouts.c', ['server', SERVER_ADDR, PORT, RCVBUF]);
+    const receiver = ctx.probe(server, 'socket-options/timeouts.c', [
+      'server',
+      SERVER_ADDR,
+      PORT,
+      RCVBUF,
+    ]);
     await receiver.waitFor('listening');
-    const sender = ctx.probe(client, 'socket-options/timeouts.c', ['client', SERVER_ADDR, PORT, TIMEOUT_MS, SNDBUF, SEND_BYTES]);
+    const sender = ctx.probe(client, 'socket-options/timeouts.c', [
+      'client',
+      SERVER_ADDR,
+      PORT,
+      TIMEOUT_MS,
+      SNDBUF,
+      SEND_BYTES,
+    ]);
     await sender.waitFor('done', 10_000);
     const packets = await capture.stop();
 
     const stepEvents = sender.events.filter((e) => e.event === 'step');
     const steps = Object.fromEntries(
-      stepEvents.filter((e) => e.step !== 'send-partial-again').map((e) => [e.step as string, { ret: e.ret, errno: e.errno, elapsedMs: e.elapsedMs }]),
+      stepEvents
+        .filter((e) => e.step !== 'send-partial-again')
+        .map((e) => [e.step as string, { ret: e.ret, errno: e.errno, elapsedMs: e.elapsedMs }]),
     );
     const again = stepEvents.filter((e) => e.step === 'send-partial-again');
     const partial = Number(steps['send-partial']?.ret);
@@ -73,9 +142,17 @@ export default defineLab({
         sendTimeoutMs: steps['send-timeout']?.elapsedMs,
         // Calls between the first partial send and the EAGAIN that still queued a little.
         extraPartialSends: again.map((e) => ({ ret: e.ret, elapsedMs: e.elapsedMs })),
-        everyBlockedSendWaitedMs: Math.min(...[steps['send-partial'], steps['send-timeout'], ...again].map((s) => Number((s as { elapsedMs: unknown } | undefined)?.elapsedMs ?? 0))),
-        zeroWindowAdvertised: segs.some((p) => p.tcp.srcPort === PORT && p.tcp.window === 0 && !p.tcp.syn),
-        bytesOnWire: segs.filter((p) => p.tcp.dstPort === PORT).reduce((n, p) => n + p.tcp.payloadLength, 0),
+        everyBlockedSendWaitedMs: Math.min(
+          ...[steps['send-partial'], steps['send-timeout'], ...again].map((s) =>
+            Number((s as { elapsedMs: unknown } | undefined)?.elapsedMs ?? 0),
+          ),
+        ),
+        zeroWindowAdvertised: segs.some(
+          (p) => p.tcp.srcPort === PORT && p.tcp.window === 0 && !p.tcp.syn,
+        ),
+        bytesOnWire: segs
+          .filter((p) => p.tcp.dstPort === PORT)
+          .reduce((n, p) => n + p.tcp.payloadLength, 0),
       },
     };
   },

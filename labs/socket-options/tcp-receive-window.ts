@@ -14,7 +14,8 @@ const TOTAL = 256 * 1024;
 const RCVBUF = 65536;
 const SNDBUF = 32768;
 
-const delta = (a: Record<string, number>, b: Record<string, number>, k: string) => (b[k] ?? 0) - (a[k] ?? 0);
+const delta = (a: Record<string, number>, b: Record<string, number>, k: string) =>
+  (b[k] ?? 0) - (a[k] ?? 0);
 
 export default defineLab({
   id: 'socket-options/tcp-receive-window',
@@ -23,20 +24,63 @@ export default defineLab({
     'Verify: with 256 KiB to send into a receiver with a 64 KiB SO_RCVBUF that is not reading, the receiver advertises a zero window, the sender blocks (EAGAIN) with the rest in its send buffer, and after the receiver starts reading all 256 KiB arrive intact with nothing dropped.',
   probes: ['socket-options/tcpwindow.c'],
   claims: [
-    { id: 'zero-window', says: 'The receiver that does not read advertises a zero window.', observe: (r) => r.facts.zeroWindowSegments, expect: { atLeast: 1 } },
-    { id: 'sender-sees-zero', says: 'The sender sees the peer\'s window at 0 (TCP_INFO snd_wnd) while it is blocked.', observe: (r) => r.facts.senderSawZeroWindow, expect: { equals: true }, kernelNote: 'tcpi_snd_wnd is in TCP_INFO since Linux 5.4; older kernels stop the probe with ENOPROTOOPT' },
-    { id: 'all-arrive', says: 'After the receiver reads again, every byte arrives.', observe: (r) => r.facts.bytesReceived, expect: { equals: TOTAL } },
-    { id: 'intact', says: 'No byte is corrupted or out of order.', observe: (r) => r.facts.corruptBytes, expect: { equals: 0 } },
-    { id: 'no-drops', says: 'The receiver drops nothing (TCPRcvQDrop and TCPZeroWindowDrop stay 0).', observe: (r) => r.facts.receiverDrops, expect: { equals: 0 } },
-    { id: 'window-reopens', says: 'The receiver announces the reopened window (a window update after the zero window).', observe: (r) => r.facts.windowReopened, expect: { equals: true } },
+    {
+      id: 'zero-window',
+      says: 'The receiver that does not read advertises a zero window.',
+      observe: (r) => r.facts.zeroWindowSegments,
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'sender-sees-zero',
+      says: "The sender sees the peer's window at 0 (TCP_INFO snd_wnd) while it is blocked.",
+      observe: (r) => r.facts.senderSawZeroWindow,
+      expect: { equals: true },
+      kernelNote:
+        'tcpi_snd_wnd is in TCP_INFO since Linux 5.4; older kernels stop the probe with ENOPROTOOPT',
+    },
+    {
+      id: 'all-arrive',
+      says: 'After the receiver reads again, every byte arrives.',
+      observe: (r) => r.facts.bytesReceived,
+      expect: { equals: TOTAL },
+    },
+    {
+      id: 'intact',
+      says: 'No byte is corrupted or out of order.',
+      observe: (r) => r.facts.corruptBytes,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'no-drops',
+      says: 'The receiver drops nothing (TCPRcvQDrop and TCPZeroWindowDrop stay 0).',
+      observe: (r) => r.facts.receiverDrops,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'window-reopens',
+      says: 'The receiver announces the reopened window (a window update after the zero window).',
+      observe: (r) => r.facts.windowReopened,
+      expect: { equals: true },
+    },
   ],
   async run(ctx) {
     const { client, server } = await pair(ctx);
     const capture = await ctx.capture(client);
     const before = { server: await counters(server), client: await counters(client) };
-    const receiver = ctx.probe(server, 'socket-options/tcpwindow.c', ['receiver', SERVER_ADDR, PORT, RCVBUF]);
+    const receiver = ctx.probe(server, 'socket-options/tcpwindow.c', [
+      'receiver',
+      SERVER_ADDR,
+      PORT,
+      RCVBUF,
+    ]);
     await receiver.waitFor('listening');
-    const sender = ctx.probe(client, 'socket-options/tcpwindow.c', ['sender', SERVER_ADDR, PORT, TOTAL, SNDBUF]);
+    const sender = ctx.probe(client, 'socket-options/tcpwindow.c', [
+      'sender',
+      SERVER_ADDR,
+      PORT,
+      TOTAL,
+      SNDBUF,
+    ]);
     const blocked = await sender.waitFor('blocked');
     const zero = await sender.waitFor('zero-window');
     await release(receiver, 'accepted');
@@ -59,7 +103,8 @@ export default defineLab({
         receiverWscale: synAck?.tcp.options.wscale,
         advertisedWindowsBytes: fromReceiver.map((p) => p.tcp.window * scale),
         zeroWindowSegments: fromReceiver.filter((p) => p.tcp.window === 0).length,
-        windowReopened: firstZero >= 0 && fromReceiver.slice(firstZero).some((p) => p.tcp.window > 0),
+        windowReopened:
+          firstZero >= 0 && fromReceiver.slice(firstZero).some((p) => p.tcp.window > 0),
         writtenWhenBlocked: blocked.written,
         writtenAtZeroWindow: zero.written,
         unackedAtZeroWindow: zero.unacked,
@@ -67,7 +112,9 @@ export default defineLab({
         senderSawZeroWindow: true,
         bytesReceived: done.bytes,
         corruptBytes: done.corrupt,
-        receiverDrops: delta(before.server, after.server, 'TcpExtTCPRcvQDrop') + delta(before.server, after.server, 'TcpExtTCPZeroWindowDrop'),
+        receiverDrops:
+          delta(before.server, after.server, 'TcpExtTCPRcvQDrop') +
+          delta(before.server, after.server, 'TcpExtTCPZeroWindowDrop'),
         zeroWindowAdvertisements: delta(before.server, after.server, 'TcpExtTCPToZeroWindowAdv'),
         // Tail loss probes may fire while the receiver sits on a full buffer; they lose nothing.
         retransmittedSegments: retransmissions(packets).length,

@@ -23,24 +23,44 @@ async function delivered(server: Host, expected: number): Promise<Record<string,
   for (;;) {
     const c = await counters(server);
     if (c.IpInDelivers >= expected) return c;
-    if (Date.now() > deadline) throw new Error(`only ${c.IpInDelivers} of ${expected} datagrams delivered`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${c.IpInDelivers} of ${expected} datagrams delivered`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
 
 async function burst(ctx: LabContext, client: Host, server: Host, port: number, rcvbuf: number) {
   const before = (await counters(server)).IpInDelivers;
-  const receiver = ctx.probe(server, 'socket-options/udpburst.c', ['receiver', SERVER_ADDR, port, rcvbuf]);
+  const receiver = ctx.probe(server, 'socket-options/udpburst.c', [
+    'receiver',
+    SERVER_ADDR,
+    port,
+    rcvbuf,
+  ]);
   const ready = await receiver.waitFor('ready');
-  const sender = ctx.probe(client, 'socket-options/udpburst.c', ['sender', SERVER_ADDR, port, COUNT, SIZE]);
+  const sender = ctx.probe(client, 'socket-options/udpburst.c', [
+    'sender',
+    SERVER_ADDR,
+    port,
+    COUNT,
+    SIZE,
+  ]);
   const sent = await sender.waitFor('sent');
   const after = await delivered(server, before + COUNT);
   // What the queued datagrams cost: ss shows a UDP socket's charged memory (truesize) as Recv-Q.
-  const queued = parseSs(await server.run(['ss', '-H', '-u', '-a', '-n', 'sport', '=', `:${port}`]))[0]?.recvQ;
+  const queued = parseSs(
+    await server.run(['ss', '-H', '-u', '-a', '-n', 'sport', '=', `:${port}`]),
+  )[0]?.recvQ;
   await release(receiver, 'ready');
   const drained = await receiver.waitFor('drained');
   // One more datagram, sent after the drops: it carries the socket's drop count (SO_RXQ_OVFL).
-  const one = ctx.probe(client, 'socket-options/udpburst.c', ['sender', SERVER_ADDR, port, 1, SIZE]);
+  const one = ctx.probe(client, 'socket-options/udpburst.c', [
+    'sender',
+    SERVER_ADDR,
+    port,
+    1,
+    SIZE,
+  ]);
   await one.waitFor('sent');
   const late = await receiver.waitFor('late');
   return {
@@ -61,13 +81,50 @@ export default defineLab({
     'Verify: 20 back-to-back 1000-byte datagrams into a socket with an 8 KiB receive buffer that is not being read lose most of them (UdpRcvbufErrors and SO_RXQ_OVFL count the losses, the sender sees no error); the same burst into a default 208 KiB buffer loses none.',
   probes: ['socket-options/udpburst.c'],
   claims: [
-    { id: 'sender-ok', says: 'The sender sees no error for any datagram: UDP never tells it about the loss.', observe: (r) => r.facts.smallSent, expect: { equals: COUNT } },
-    { id: 'small-drops', says: 'The small buffer drops datagrams: RcvbufErrors rises.', observe: (r) => r.facts.smallRcvbufErrors, expect: { atLeast: 1 } },
-    { id: 'small-received', says: 'Only a few of the 20 datagrams fit into 8 KiB: each costs its payload plus skb overhead.', observe: (r) => r.facts.smallReceived, expect: { between: [1, 10] }, kernelNote: 'the charge per datagram is skb->truesize, which depends on the driver and kernel' },
-    { id: 'ovfl-late', says: 'SO_RXQ_OVFL reports the drops only on a datagram queued after them: the next datagram carries the same count as RcvbufErrors.', observe: (r) => r.facts.smallOverflowAfterBurst === r.facts.smallRcvbufErrors, expect: { equals: true } },
-    { id: 'ovfl-early', says: 'The datagrams that fit were queued before any drop, so they carry a drop count of 0.', observe: (r) => r.facts.smallOverflowDuringBurst, expect: { equals: 0 } },
-    { id: 'all-accounted', says: 'Every datagram is either received or counted as dropped.', observe: (r) => Number(r.facts.smallReceived) + Number(r.facts.smallRcvbufErrors), expect: { equals: COUNT } },
-    { id: 'default-none', says: 'With the default receive buffer the same burst loses nothing.', observe: (r) => r.facts.defaultReceived, expect: { equals: COUNT } },
+    {
+      id: 'sender-ok',
+      says: 'The sender sees no error for any datagram: UDP never tells it about the loss.',
+      observe: (r) => r.facts.smallSent,
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'small-drops',
+      says: 'The small buffer drops datagrams: RcvbufErrors rises.',
+      observe: (r) => r.facts.smallRcvbufErrors,
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'small-received',
+      says: 'Only a few of the 20 datagrams fit into 8 KiB: each costs its payload plus skb overhead.',
+      observe: (r) => r.facts.smallReceived,
+      expect: { between: [1, 10] },
+      kernelNote:
+        'the charge per datagram is skb->truesize, which depends on the driver and kernel',
+    },
+    {
+      id: 'ovfl-late',
+      says: 'SO_RXQ_OVFL reports the drops only on a datagram queued after them: the next datagram carries the same count as RcvbufErrors.',
+      observe: (r) => r.facts.smallOverflowAfterBurst === r.facts.smallRcvbufErrors,
+      expect: { equals: true },
+    },
+    {
+      id: 'ovfl-early',
+      says: 'The datagrams that fit were queued before any drop, so they carry a drop count of 0.',
+      observe: (r) => r.facts.smallOverflowDuringBurst,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'all-accounted',
+      says: 'Every datagram is either received or counted as dropped.',
+      observe: (r) => Number(r.facts.smallReceived) + Number(r.facts.smallRcvbufErrors),
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'default-none',
+      says: 'With the default receive buffer the same burst loses nothing.',
+      observe: (r) => r.facts.defaultReceived,
+      expect: { equals: COUNT },
+    },
   ],
   async run(ctx) {
     const { client, server } = await pair(ctx);
@@ -89,7 +146,9 @@ export default defineLab({
         smallSent: small.sent,
         smallReceived: small.received,
         smallQueuedBytes: small.queuedBytes,
-        smallChargePerDatagram: small.received ? Math.round(Number(small.queuedBytes) / small.received) : undefined,
+        smallChargePerDatagram: small.received
+          ? Math.round(Number(small.queuedBytes) / small.received)
+          : undefined,
         smallOverflowDuringBurst: small.ovflDuringBurst,
         smallOverflowAfterBurst: small.ovflAfterBurst,
         smallRcvbufErrors: c1.UdpRcvbufErrors - c0.UdpRcvbufErrors,
@@ -97,7 +156,9 @@ export default defineLab({
         defaultRcvbuf: big.rcvbuf,
         defaultSent: big.sent,
         defaultReceived: big.received,
-        defaultChargePerDatagram: big.received ? Math.round(Number(big.queuedBytes) / big.received) : undefined,
+        defaultChargePerDatagram: big.received
+          ? Math.round(Number(big.queuedBytes) / big.received)
+          : undefined,
         defaultRcvbufErrors: c2.UdpRcvbufErrors - c1b.UdpRcvbufErrors,
         defaultOverflowAfterBurst: big.ovflAfterBurst,
         udpPacketsCaptured: packets.filter((p) => p.udp).length,

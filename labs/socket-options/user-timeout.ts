@@ -17,15 +17,63 @@ export default defineLab({
     'Verify: after the path to the server starts dropping everything, 100 bytes sent on a connection with TCP_USER_TIMEOUT 1500 ms are retransmitted with exponential backoff and the socket fails with ETIMEDOUT about 1.5 s after the send; the same send on a connection without the option is still being retransmitted, ESTABLISHED and without error, at that moment.',
   probes: ['socket-options/liveness.c', 'probes/tcp_info.h'],
   claims: [
-    { id: 'errno', says: 'The connection with TCP_USER_TIMEOUT fails with ETIMEDOUT.', observe: (r) => r.facts.userTimeoutErrno, expect: { equals: 'ETIMEDOUT' } },
-    { id: 'when', says: 'It fails within about 2.5 s of the send: the user timeout bounds the retrying.', observe: (r) => r.facts.userTimeoutDetectMs, expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 1100] } },
-    { id: 'clock-start', says: 'The 1.5 s are counted from the first retransmission driven by the retransmission timer (RTO), not from the send: the error comes 1.5 s after it.', observe: (r) => r.facts.userTimeoutAfterFirstRtoMs, expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 300] }, kernelNote: 'measured on 6.18, where tcp_retransmit_skb() stamps retrans_stamp after sending; older kernels took the stamp of the earlier transmission' },
-    { id: 'retried', says: 'Until then the data was retransmitted, at least twice.', observe: (r) => r.facts.retransmitsA, expect: { atLeast: 2 } },
-    { id: 'tlp', says: 'The first retransmission is a tail loss probe about 200 ms after the send (2 × SRTT + TCP_RTO_MIN for a single segment in flight).', observe: (r) => r.facts.transmissionGapsMsA && (r.facts.transmissionGapsMsA as number[])[0], expect: { between: [190, 320] }, kernelNote: 'tail loss probes since Linux 3.10 (net.ipv4.tcp_early_retrans = 3)' },
-    { id: 'backoff', says: 'After it, the gaps between retransmission-timer retransmissions double (exponential backoff).', observe: (r) => r.facts.backoffDoubles, expect: { equals: true } },
-    { id: 'after', says: 'A send() after the error fails with EPIPE.', observe: (r) => r.facts.sendAfterErrno, expect: { equals: 'EPIPE' } },
-    { id: 'other-alive', says: 'The connection without the option is still ESTABLISHED, with no error, at that moment.', observe: (r) => `${r.facts.otherState} ${r.facts.otherError}`, expect: { equals: 'ESTAB none' } },
-    { id: 'other-retrying', says: 'It is still retransmitting its unacknowledged data.', observe: (r) => r.facts.otherTotalRetrans, expect: { atLeast: 1 } },
+    {
+      id: 'errno',
+      says: 'The connection with TCP_USER_TIMEOUT fails with ETIMEDOUT.',
+      observe: (r) => r.facts.userTimeoutErrno,
+      expect: { equals: 'ETIMEDOUT' },
+    },
+    {
+      id: 'when',
+      says: 'It fails within about 2.5 s of the send: the user timeout bounds the retrying.',
+      observe: (r) => r.facts.userTimeoutDetectMs,
+      expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 1100] },
+    },
+    {
+      id: 'clock-start',
+      says: 'The 1.5 s are counted from the first retransmission driven by the retransmission timer (RTO), not from the send: the error comes 1.5 s after it.',
+      observe: (r) => r.facts.userTimeoutAfterFirstRtoMs,
+      expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 300] },
+      kernelNote:
+        'measured on 6.18, where tcp_retransmit_skb() stamps retrans_stamp after sending; older kernels took the stamp of the earlier transmission',
+    },
+    {
+      id: 'retried',
+      says: 'Until then the data was retransmitted, at least twice.',
+      observe: (r) => r.facts.retransmitsA,
+      expect: { atLeast: 2 },
+    },
+    {
+      id: 'tlp',
+      says: 'The first retransmission is a tail loss probe about 200 ms after the send (2 × SRTT + TCP_RTO_MIN for a single segment in flight).',
+      observe: (r) => r.facts.transmissionGapsMsA && (r.facts.transmissionGapsMsA as number[])[0],
+      expect: { between: [190, 320] },
+      kernelNote: 'tail loss probes since Linux 3.10 (net.ipv4.tcp_early_retrans = 3)',
+    },
+    {
+      id: 'backoff',
+      says: 'After it, the gaps between retransmission-timer retransmissions double (exponential backoff).',
+      observe: (r) => r.facts.backoffDoubles,
+      expect: { equals: true },
+    },
+    {
+      id: 'after',
+      says: 'A send() after the error fails with EPIPE.',
+      observe: (r) => r.facts.sendAfterErrno,
+      expect: { equals: 'EPIPE' },
+    },
+    {
+      id: 'other-alive',
+      says: 'The connection without the option is still ESTABLISHED, with no error, at that moment.',
+      observe: (r) => `${r.facts.otherState} ${r.facts.otherError}`,
+      expect: { equals: 'ESTAB none' },
+    },
+    {
+      id: 'other-retrying',
+      says: 'It is still retransmitting its unacknowledged data.',
+      observe: (r) => r.facts.otherTotalRetrans,
+      expect: { atLeast: 1 },
+    },
   ],
   async run(ctx) {
     const s = await vanishedPeer(ctx, PORT, ['usertimeout', USER_TIMEOUT_MS]);
@@ -51,7 +99,8 @@ export default defineLab({
         retransmitsA: retransmitted.filter((p) => p.tcp.srcPort === s.sportA).length,
         transmissionGapsMsA: gaps,
         firstRtoRetransmitMs: firstRtoMs,
-        userTimeoutAfterFirstRtoMs: firstRtoMs === undefined ? undefined : Math.round((detectMs - firstRtoMs) * 1000) / 1000,
+        userTimeoutAfterFirstRtoMs:
+          firstRtoMs === undefined ? undefined : Math.round((detectMs - firstRtoMs) * 1000) / 1000,
         // Gaps after the tail loss probe: each at least 1.6 × the one before.
         backoffDoubles: gaps.length >= 3 && gaps.slice(2).every((g, i) => g > 1.6 * gaps[i + 1]),
         lastSegmentFlagsA: s.packets.filter((p) => p.tcp?.srcPort === s.sportA).at(-1)?.tcp?.flags,

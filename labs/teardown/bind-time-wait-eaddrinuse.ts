@@ -16,15 +16,47 @@ export default defineLab({
   verifies: `Verify: the server closes its connection first and then its listener, so only a TIME-WAIT connection holds ${SERVER_ADDR}:${REUSE}; bind() there fails with EADDRINUSE without SO_REUSEADDR and succeeds with it. On port ${NOREUSE}, whose old listener did not set SO_REUSEADDR, even a new socket with SO_REUSEADDR gets EADDRINUSE.`,
   probes: ['teardown/bind-time-wait.c', 'teardown/teardown.h'],
   claims: [
-    { id: 'time-wait', says: 'Only TIME-WAIT connections remain on the server ports when the new sockets bind (ss).', observe: (r) => r.facts.serverSsStates, expect: { equals: ['TIME-WAIT', 'TIME-WAIT'] } },
-    { id: 'without', says: 'Without SO_REUSEADDR, bind() fails with EADDRINUSE.', observe: (r) => r.facts.reuseBindWithout, expect: { equals: 'EADDRINUSE' } },
-    { id: 'with', says: 'With SO_REUSEADDR, bind() and listen() succeed next to the TIME-WAIT connection.', observe: (r) => r.facts.reuseBindWith, expect: { equals: 'ok' } },
-    { id: 'both-must-set', says: 'If the socket that left the TIME-WAIT lacked SO_REUSEADDR, bind() fails with EADDRINUSE even with SO_REUSEADDR.', observe: (r) => [r.facts.noreuseBindWithout, r.facts.noreuseBindWith], expect: { equals: ['EADDRINUSE', 'EADDRINUSE'] }, kernelNote: 'inet_bind_conflict() lets a bind pass only when both sockets have sk_reuse (the TIME-WAIT socket keeps its creator\'s)' },
+    {
+      id: 'time-wait',
+      says: 'Only TIME-WAIT connections remain on the server ports when the new sockets bind (ss).',
+      observe: (r) => r.facts.serverSsStates,
+      expect: { equals: ['TIME-WAIT', 'TIME-WAIT'] },
+    },
+    {
+      id: 'without',
+      says: 'Without SO_REUSEADDR, bind() fails with EADDRINUSE.',
+      observe: (r) => r.facts.reuseBindWithout,
+      expect: { equals: 'EADDRINUSE' },
+    },
+    {
+      id: 'with',
+      says: 'With SO_REUSEADDR, bind() and listen() succeed next to the TIME-WAIT connection.',
+      observe: (r) => r.facts.reuseBindWith,
+      expect: { equals: 'ok' },
+    },
+    {
+      id: 'both-must-set',
+      says: 'If the socket that left the TIME-WAIT lacked SO_REUSEADDR, bind() fails with EADDRINUSE even with SO_REUSEADDR.',
+      observe: (r) => [r.facts.noreuseBindWithout, r.facts.noreuseBindWith],
+      expect: { equals: ['EADDRINUSE', 'EADDRINUSE'] },
+      kernelNote:
+        "inet_bind_conflict() lets a bind pass only when both sockets have sk_reuse (the TIME-WAIT socket keeps its creator's)",
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await twoHosts(ctx);
-    const reuse = ctx.probe(server, 'teardown/bind-time-wait.c', ['server', SERVER_ADDR, REUSE, 'reuse']);
-    const noreuse = ctx.probe(server, 'teardown/bind-time-wait.c', ['server', SERVER_ADDR, NOREUSE, 'noreuse']);
+    const reuse = ctx.probe(server, 'teardown/bind-time-wait.c', [
+      'server',
+      SERVER_ADDR,
+      REUSE,
+      'reuse',
+    ]);
+    const noreuse = ctx.probe(server, 'teardown/bind-time-wait.c', [
+      'server',
+      SERVER_ADDR,
+      NOREUSE,
+      'noreuse',
+    ]);
     await reuse.waitFor('listening');
     await noreuse.waitFor('listening');
     ctx.probe(client, 'teardown/bind-time-wait.c', ['client', SERVER_ADDR, REUSE]);
@@ -45,7 +77,9 @@ export default defineLab({
       packets,
       events: ctx.events,
       facts: {
-        serverSsStates: serverSs.filter((s) => s.local.endsWith(`:${REUSE}`) || s.local.endsWith(`:${NOREUSE}`)).map((s) => s.state),
+        serverSsStates: serverSs
+          .filter((s) => s.local.endsWith(`:${REUSE}`) || s.local.endsWith(`:${NOREUSE}`))
+          .map((s) => s.state),
         serverSsTimers: serverSs.map((s) => s.timer),
         reuseBindWithout: bind(reuse, false),
         reuseBindWith: bind(reuse, true),

@@ -12,15 +12,46 @@ const PORT = 5050;
 export default defineLab({
   id: 'teardown/close-unread-data-rst',
   title: 'close() with unread data sends RST',
-  verifies: 'Verify: the client sends a 16-byte request; the server lets it arrive, reads none of it and calls close(): the server sends RST (no FIN), the client\'s recv() fails with ECONNRESET, and neither side keeps a TIME-WAIT.',
+  verifies:
+    "Verify: the client sends a 16-byte request; the server lets it arrive, reads none of it and calls close(): the server sends RST (no FIN), the client's recv() fails with ECONNRESET, and neither side keeps a TIME-WAIT.",
   probes: ['teardown/unread-close.c', 'teardown/teardown.h'],
   claims: [
-    { id: 'unread', says: 'When the server calls close(), 16 bytes sit unread in its receive queue.', observe: (r) => r.facts.serverUnreadBytes, expect: { equals: 16 } },
-    { id: 'rst', says: 'The server answers close() with RST and never sends FIN.', observe: (r) => [r.facts.serverRsts, r.facts.serverFins], expect: { equals: [1, 0] } },
-    { id: 'segments', says: 'On the wire: the request, the ACK, then the RST from the server.', observe: (r) => (r.facts.segments as string[]).filter((s) => s !== 'server:.'), expect: { equals: ['client:P.', 'server:R.'] } },
-    { id: 'econnreset', says: "The client's recv() fails with ECONNRESET instead of returning 0.", observe: (r) => [r.facts.clientRecvRet, r.facts.clientRecvErrno], expect: { equals: [-1, 'ECONNRESET'] } },
-    { id: 'no-time-wait', says: 'The server closed first yet keeps no TIME-WAIT: right after close() the connection is gone.', observe: (r) => [r.facts.serverStateAfterClose, r.facts.serverSsAfter], expect: { equals: ['GONE', 'none'] } },
-    { id: 'counter', says: 'The server counts it as TCPAbortOnClose (nstat), the counter for "unread data was tossed".', observe: (r) => r.facts.serverAbortOnClose, expect: { equals: 1 } },
+    {
+      id: 'unread',
+      says: 'When the server calls close(), 16 bytes sit unread in its receive queue.',
+      observe: (r) => r.facts.serverUnreadBytes,
+      expect: { equals: 16 },
+    },
+    {
+      id: 'rst',
+      says: 'The server answers close() with RST and never sends FIN.',
+      observe: (r) => [r.facts.serverRsts, r.facts.serverFins],
+      expect: { equals: [1, 0] },
+    },
+    {
+      id: 'segments',
+      says: 'On the wire: the request, the ACK, then the RST from the server.',
+      observe: (r) => (r.facts.segments as string[]).filter((s) => s !== 'server:.'),
+      expect: { equals: ['client:P.', 'server:R.'] },
+    },
+    {
+      id: 'econnreset',
+      says: "The client's recv() fails with ECONNRESET instead of returning 0.",
+      observe: (r) => [r.facts.clientRecvRet, r.facts.clientRecvErrno],
+      expect: { equals: [-1, 'ECONNRESET'] },
+    },
+    {
+      id: 'no-time-wait',
+      says: 'The server closed first yet keeps no TIME-WAIT: right after close() the connection is gone.',
+      observe: (r) => [r.facts.serverStateAfterClose, r.facts.serverSsAfter],
+      expect: { equals: ['GONE', 'none'] },
+    },
+    {
+      id: 'counter',
+      says: 'The server counts it as TCPAbortOnClose (nstat), the counter for "unread data was tossed".',
+      observe: (r) => r.facts.serverAbortOnClose,
+      expect: { equals: 1 },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await twoHosts(ctx);
@@ -47,7 +78,9 @@ export default defineLab({
         clientRecvRet: recv.ret,
         clientRecvErrno: recv.errno,
         serverStateAfterClose: srv.events.find((e) => e.event === 'closed')?.state,
-        serverSsAfter: serverSs.find((s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`))?.state ?? 'none',
+        serverSsAfter:
+          serverSs.find((s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`))?.state ??
+          'none',
         serverWalk: stateWalk(srv),
         clientWalk: stateWalk(cli),
         serverAbortOnClose: serverCounters.TcpExtTCPAbortOnClose,

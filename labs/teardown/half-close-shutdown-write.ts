@@ -17,14 +17,58 @@ export default defineLab({
   verifies: `Verify: the client writes a request and calls shutdown(SHUT_WR) → FIN; the server reads the request, then read() = 0 in CLOSE-WAIT, and still sends a ${REPLY}-byte reply, which the client, in FIN-WAIT-2, receives and ACKs in full before read() = 0.`,
   probes: ['teardown/half-close.c', 'teardown/teardown.h'],
   claims: [
-    { id: 'eof', says: 'The server reads the whole request, then read() returns 0 with the socket in CLOSE-WAIT.', observe: (r) => [r.facts.serverRequestBytes, r.facts.serverEofState], expect: { equals: [12, 'CLOSE-WAIT'] } },
-    { id: 'reply-sent', says: `write() after EOF succeeds: all ${REPLY} bytes are accepted.`, observe: (r) => r.facts.serverReplyRet, expect: { equals: REPLY } },
-    { id: 'fin-first', says: "On the wire the client's FIN comes before any byte of the reply.", observe: (r) => r.facts.clientFinBeforeReply, expect: { equals: true } },
-    { id: 'reply-after-fin', says: `All ${REPLY} reply bytes cross the wire after the client's FIN.`, observe: (r) => r.facts.replyBytesAfterClientFin, expect: { equals: REPLY } },
-    { id: 'acked', says: 'The half-closed client ACKs the reply: its last ACK covers every reply byte plus the server FIN.', observe: (r) => r.facts.clientFinalRelAck, expect: { equals: REPLY + 2 } },
-    { id: 'received', says: `The client reads all ${REPLY} bytes, then 0.`, observe: (r) => [r.facts.clientReceivedBytes, r.facts.clientLastRead], expect: { equals: [REPLY, 0] } },
-    { id: 'half-closed', says: 'Between FIN and reply, the client is in FIN-WAIT-2 (TCP_INFO) and ss shows FIN-WAIT-2 facing CLOSE-WAIT.', observe: (r) => [r.facts.clientHalfClosedState, r.facts.middleClientSs, r.facts.middleServerSs], expect: { equals: ['FIN-WAIT-2', 'FIN-WAIT-2', 'CLOSE-WAIT'] } },
-    { id: 'client-walk', says: 'The client walks ESTABLISHED → FIN-WAIT-2 (receiving) → TIME-WAIT; FIN-WAIT-1 lasts until the server ACKs the FIN.', observe: (r) => (r.facts.clientWalk as string[]).filter((s) => s !== 'FIN-WAIT-1'), expect: { equals: ['ESTAB', 'FIN-WAIT-2', 'TIME-WAIT'] } },
+    {
+      id: 'eof',
+      says: 'The server reads the whole request, then read() returns 0 with the socket in CLOSE-WAIT.',
+      observe: (r) => [r.facts.serverRequestBytes, r.facts.serverEofState],
+      expect: { equals: [12, 'CLOSE-WAIT'] },
+    },
+    {
+      id: 'reply-sent',
+      says: `write() after EOF succeeds: all ${REPLY} bytes are accepted.`,
+      observe: (r) => r.facts.serverReplyRet,
+      expect: { equals: REPLY },
+    },
+    {
+      id: 'fin-first',
+      says: "On the wire the client's FIN comes before any byte of the reply.",
+      observe: (r) => r.facts.clientFinBeforeReply,
+      expect: { equals: true },
+    },
+    {
+      id: 'reply-after-fin',
+      says: `All ${REPLY} reply bytes cross the wire after the client's FIN.`,
+      observe: (r) => r.facts.replyBytesAfterClientFin,
+      expect: { equals: REPLY },
+    },
+    {
+      id: 'acked',
+      says: 'The half-closed client ACKs the reply: its last ACK covers every reply byte plus the server FIN.',
+      observe: (r) => r.facts.clientFinalRelAck,
+      expect: { equals: REPLY + 2 },
+    },
+    {
+      id: 'received',
+      says: `The client reads all ${REPLY} bytes, then 0.`,
+      observe: (r) => [r.facts.clientReceivedBytes, r.facts.clientLastRead],
+      expect: { equals: [REPLY, 0] },
+    },
+    {
+      id: 'half-closed',
+      says: 'Between FIN and reply, the client is in FIN-WAIT-2 (TCP_INFO) and ss shows FIN-WAIT-2 facing CLOSE-WAIT.',
+      observe: (r) => [
+        r.facts.clientHalfClosedState,
+        r.facts.middleClientSs,
+        r.facts.middleServerSs,
+      ],
+      expect: { equals: ['FIN-WAIT-2', 'FIN-WAIT-2', 'CLOSE-WAIT'] },
+    },
+    {
+      id: 'client-walk',
+      says: 'The client walks ESTABLISHED → FIN-WAIT-2 (receiving) → TIME-WAIT; FIN-WAIT-1 lasts until the server ACKs the FIN.',
+      observe: (r) => (r.facts.clientWalk as string[]).filter((s) => s !== 'FIN-WAIT-1'),
+      expect: { equals: ['ESTAB', 'FIN-WAIT-2', 'TIME-WAIT'] },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await twoHosts(ctx);
@@ -53,16 +97,27 @@ export default defineLab({
         serverEofState: srv.events.find((e) => e.event === 'eof')?.state,
         serverReplyRet: srv.events.find((e) => e.event === 'replied')?.bytes,
         clientFinBeforeReply: fin >= 0 && firstReply > fin,
-        replyBytesAfterClientFin: segs.slice(fin + 1).filter((p) => p.ip.src === SERVER_ADDR).reduce((n, p) => n + p.tcp.payloadLength, 0),
+        replyBytesAfterClientFin: segs
+          .slice(fin + 1)
+          .filter((p) => p.ip.src === SERVER_ADDR)
+          .reduce((n, p) => n + p.tcp.payloadLength, 0),
         clientFinalRelAck: fromClient.at(-1)?.tcp.relAck,
         clientReceivedBytes: received?.bytes,
         clientLastRead: received?.lastRead,
         clientHalfClosedState: halfClosed.state,
         middleClientSs: middle.client.find((s) => s.peer.endsWith(`:${PORT}`))?.state,
-        middleServerSs: middle.server.find((s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`))?.state,
+        middleServerSs: middle.server.find(
+          (s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`),
+        )?.state,
         clientWalk: stateWalk(cli),
         serverWalk: stateWalk(srv),
-        segments: segs.filter((p) => !p.tcp.syn).slice(1).map((p) => `${p.ip.src === CLIENT_ADDR ? 'client' : 'server'}:${p.tcp.flags}${p.tcp.payloadLength ? `(${p.tcp.payloadLength})` : ''}`),
+        segments: segs
+          .filter((p) => !p.tcp.syn)
+          .slice(1)
+          .map(
+            (p) =>
+              `${p.ip.src === CLIENT_ADDR ? 'client' : 'server'}:${p.tcp.flags}${p.tcp.payloadLength ? `(${p.tcp.payloadLength})` : ''}`,
+          ),
       },
     };
   },

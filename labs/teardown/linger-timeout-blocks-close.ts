@@ -17,13 +17,50 @@ export default defineLab({
   verifies: `Verify: the server stops reading, the client fills the connection, sets SO_LINGER {1, ${LINGER_S}} and calls close(): close() blocks for about ${LINGER_S} s in FIN-WAIT-1, then returns 0 with data still unsent; when the server reads again it receives every byte, then end of file, and the client ends in TIME-WAIT.`,
   probes: ['teardown/linger.c', 'teardown/teardown.h'],
   claims: [
-    { id: 'blocks', says: `close() blocks for the linger time, ${LINGER_S} s, because the data is not acknowledged.`, observe: (r) => r.facts.closeBlockedS, expect: { between: [LINGER_S - 0.05, LINGER_S + 0.5] } },
-    { id: 'returns-0', says: 'When the linger time runs out, close() returns 0: Linux reports no error.', observe: (r) => [r.facts.closeRet, r.facts.closeErrno], expect: { equals: [0, ''] }, kernelNote: 'POSIX leaves this open; BSD-derived stacks return EWOULDBLOCK on a non-blocking socket' },
-    { id: 'fin-wait-1-during', says: 'While close() blocks, the socket is in FIN-WAIT-1 (sock_diag).', observe: (r) => r.facts.stateWhileBlocked, expect: { equals: 'FIN-WAIT-1' } },
-    { id: 'still-queued', says: 'After close() returns, the orphaned socket is still FIN-WAIT-1 with bytes queued (ss Send-Q > 0).', observe: (r) => [r.facts.ssAfterClose, (r.facts.ssSendQAfterClose as number) > 0], expect: { equals: ['FIN-WAIT-1', true] } },
-    { id: 'delivered', says: 'Nothing is discarded: the server reads every byte the client wrote, then 0.', observe: (r) => [r.facts.serverBytes === r.facts.clientWrote, r.facts.serverReadRet], expect: { equals: [true, 0] } },
-    { id: 'fin-last', says: 'The client sends FIN (no RST), after its last data byte.', observe: (r) => [r.facts.clientFins, r.facts.clientRsts, r.facts.finAfterAllData], expect: { equals: [1, 0, true] } },
-    { id: 'time-wait', says: 'The client ends in TIME-WAIT like any orderly close.', observe: (r) => (r.facts.clientWalk as string[]).at(-1), expect: { equals: 'TIME-WAIT' } },
+    {
+      id: 'blocks',
+      says: `close() blocks for the linger time, ${LINGER_S} s, because the data is not acknowledged.`,
+      observe: (r) => r.facts.closeBlockedS,
+      expect: { between: [LINGER_S - 0.05, LINGER_S + 0.5] },
+    },
+    {
+      id: 'returns-0',
+      says: 'When the linger time runs out, close() returns 0: Linux reports no error.',
+      observe: (r) => [r.facts.closeRet, r.facts.closeErrno],
+      expect: { equals: [0, ''] },
+      kernelNote:
+        'POSIX leaves this open; BSD-derived stacks return EWOULDBLOCK on a non-blocking socket',
+    },
+    {
+      id: 'fin-wait-1-during',
+      says: 'While close() blocks, the socket is in FIN-WAIT-1 (sock_diag).',
+      observe: (r) => r.facts.stateWhileBlocked,
+      expect: { equals: 'FIN-WAIT-1' },
+    },
+    {
+      id: 'still-queued',
+      says: 'After close() returns, the orphaned socket is still FIN-WAIT-1 with bytes queued (ss Send-Q > 0).',
+      observe: (r) => [r.facts.ssAfterClose, (r.facts.ssSendQAfterClose as number) > 0],
+      expect: { equals: ['FIN-WAIT-1', true] },
+    },
+    {
+      id: 'delivered',
+      says: 'Nothing is discarded: the server reads every byte the client wrote, then 0.',
+      observe: (r) => [r.facts.serverBytes === r.facts.clientWrote, r.facts.serverReadRet],
+      expect: { equals: [true, 0] },
+    },
+    {
+      id: 'fin-last',
+      says: 'The client sends FIN (no RST), after its last data byte.',
+      observe: (r) => [r.facts.clientFins, r.facts.clientRsts, r.facts.finAfterAllData],
+      expect: { equals: [1, 0, true] },
+    },
+    {
+      id: 'time-wait',
+      says: 'The client ends in TIME-WAIT like any orderly close.',
+      observe: (r) => (r.facts.clientWalk as string[]).at(-1),
+      expect: { equals: 'TIME-WAIT' },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await twoHosts(ctx);
@@ -43,10 +80,20 @@ export default defineLab({
 
     const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT_ADDR);
     const fin = fromClient.find((p) => p.tcp.fin);
-    const lastDataEnd = Math.max(...fromClient.filter((p) => p.tcp.payloadLength > 0).map((p) => p.tcp.relSeq + p.tcp.payloadLength));
+    const lastDataEnd = Math.max(
+      ...fromClient
+        .filter((p) => p.tcp.payloadLength > 0)
+        .map((p) => p.tcp.relSeq + p.tcp.payloadLength),
+    );
     const row = clientSs.find((s) => s.peer.endsWith(`:${PORT}`));
     // States the watcher saw between the call to close() and its return, timer changes merged.
-    const whileBlocked = [...new Set(cli.events.filter((e) => e.event === 'state' && e.t >= closing.t && e.t <= closed.t).map((e) => e.state))];
+    const whileBlocked = [
+      ...new Set(
+        cli.events
+          .filter((e) => e.event === 'state' && e.t >= closing.t && e.t <= closed.t)
+          .map((e) => e.state),
+      ),
+    ];
     return {
       hosts: ctx.hostInfo(),
       packets,
@@ -67,7 +114,8 @@ export default defineLab({
         serverReadRet: read.ret,
         clientFins: fromClient.filter((p) => p.tcp.fin).length,
         clientRsts: fromClient.filter((p) => p.tcp.rst).length,
-        finAfterAllData: fin !== undefined && fin.tcp.relSeq + fin.tcp.payloadLength === lastDataEnd,
+        finAfterAllData:
+          fin !== undefined && fin.tcp.relSeq + fin.tcp.payloadLength === lastDataEnd,
         clientWalk: stateWalk(cli),
       },
     };

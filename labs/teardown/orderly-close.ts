@@ -6,26 +6,56 @@
 import type { LabContext } from '../_lib/context.ts';
 import { tcpSockets, type SsSocket } from '../_lib/observe.ts';
 import type { Claim, LabObservation } from '../_lib/types.ts';
-import { CLIENT_ADDR, SERVER_ADDR, from, gapS, nextStep, segmentsAfterHandshake, stateEvent, stateWalk, twoHosts, waitForState } from './scenario.ts';
+import {
+  CLIENT_ADDR,
+  SERVER_ADDR,
+  from,
+  gapS,
+  nextStep,
+  segmentsAfterHandshake,
+  stateEvent,
+  stateWalk,
+  twoHosts,
+  waitForState,
+} from './scenario.ts';
 
 export const PORT = 5001;
 
-export async function orderlyClose(ctx: LabContext, first: 'client' | 'server'): Promise<LabObservation> {
+export async function orderlyClose(
+  ctx: LabContext,
+  first: 'client' | 'server',
+): Promise<LabObservation> {
   const { client, server, capture } = await twoHosts(ctx);
-  const listener = ctx.probe(server, 'teardown/orderly-close.c', ['server', SERVER_ADDR, PORT, first === 'server' ? 'first' : 'second']);
+  const listener = ctx.probe(server, 'teardown/orderly-close.c', [
+    'server',
+    SERVER_ADDR,
+    PORT,
+    first === 'server' ? 'first' : 'second',
+  ]);
   await listener.waitFor('listening');
-  const connector = ctx.probe(client, 'teardown/orderly-close.c', ['client', SERVER_ADDR, PORT, first === 'client' ? 'first' : 'second']);
+  const connector = ctx.probe(client, 'teardown/orderly-close.c', [
+    'client',
+    SERVER_ADDR,
+    PORT,
+    first === 'client' ? 'first' : 'second',
+  ]);
   const [active, passive] = first === 'client' ? [connector, listener] : [listener, connector];
   const [activeHost, passiveHost] = first === 'client' ? [client, server] : [server, client];
 
   // The middle: the active end's FIN is acknowledged, the passive end has read EOF and waits.
   await waitForState(active, 'FIN-WAIT-2');
   await passive.waitFor('waiting');
-  const middle = { active: row(await tcpSockets(activeHost)), passive: row(await tcpSockets(passiveHost)) };
+  const middle = {
+    active: row(await tcpSockets(activeHost)),
+    passive: row(await tcpSockets(passiveHost)),
+  };
   await nextStep(passive);
   await active.waitFor('done');
   await passive.waitFor('done');
-  const after = { active: row(await tcpSockets(activeHost)), passive: row(await tcpSockets(passiveHost)) };
+  const after = {
+    active: row(await tcpSockets(activeHost)),
+    passive: row(await tcpSockets(passiveHost)),
+  };
   const packets = await capture.stop();
 
   const activeAddr = first === 'client' ? CLIENT_ADDR : SERVER_ADDR;
@@ -42,7 +72,9 @@ export async function orderlyClose(ctx: LabContext, first: 'client' | 'server'):
       // FIN-WAIT-1 lasts only until the peer's ACK (0.2–1.5 ms here). A probe descheduled for
       // longer between close() and its look misses it: a late look, not FIN-WAIT-2 first. Either
       // the look or the watcher thread (every 0.5 ms) must have seen it.
-      activeFinWait1Seen: active.events.some((e) => (e.event === 'closed' || e.event === 'state') && e.state === 'FIN-WAIT-1'),
+      activeFinWait1Seen: active.events.some(
+        (e) => (e.event === 'closed' || e.event === 'state') && e.state === 'FIN-WAIT-1',
+      ),
       activeWalk: stateWalk(active),
       passiveFinReceivedState: passive.events.find((e) => e.event === 'fin-received')?.state,
       passiveEofRead: passive.events.find((e) => e.event === 'eof')?.ret,
@@ -64,7 +96,9 @@ export async function orderlyClose(ctx: LabContext, first: 'client' | 'server'):
 
 /** The connection's row (not the listener's) in an `ss` listing. */
 function row(sockets: SsSocket[]): SsSocket | undefined {
-  return sockets.find((s) => s.state !== 'LISTEN' && (s.local.endsWith(`:${PORT}`) || s.peer.endsWith(`:${PORT}`)));
+  return sockets.find(
+    (s) => s.state !== 'LISTEN' && (s.local.endsWith(`:${PORT}`) || s.peer.endsWith(`:${PORT}`)),
+  );
 }
 
 function ms(s: number | undefined): number | undefined {
@@ -74,15 +108,69 @@ function ms(s: number | undefined): number | undefined {
 /** Claims for either order; `a` is the side that closes first, `p` the other. */
 export function orderlyClaims(a: 'client' | 'server', p: 'client' | 'server'): Claim[] {
   return [
-    { id: 'segments', says: `Four segments after the handshake: ${a} FIN, ${p} ACK, ${p} FIN, ${a} ACK.`, observe: (r) => r.facts.segments, expect: { equals: [`${a}:F.`, `${p}:.`, `${p}:F.`, `${a}:.`] } },
-    { id: 'fin-wait-1', says: `Right after close() the ${a}'s socket is in FIN-WAIT-1: its FIN is sent, not yet acknowledged.`, observe: (r) => r.facts.activeFinWait1Seen, expect: { equals: true }, kernelNote: `lasts until the ${p}'s ACK of the FIN, under 2 ms here (finWait1Ms): the look right after close() or the 0.5 ms watcher sees it, and a look that came later would see FIN-WAIT-2` },
-    { id: 'active-walk', says: `Then the ${a} end moves on to FIN-WAIT-2 and TIME-WAIT (sock_diag, sampled every 0.5 ms; FIN-WAIT-1 may fall between two samples).`, observe: (r) => (r.facts.activeWalk as string[]).filter((s) => s !== 'FIN-WAIT-1'), expect: { equals: ['ESTAB', 'FIN-WAIT-2', 'TIME-WAIT'] } },
-    { id: 'close-wait', says: `The ${p} sees the FIN as CLOSE-WAIT (TCP_INFO) before it reads anything, and read() then returns 0.`, observe: (r) => [r.facts.passiveFinReceivedState, r.facts.passiveEofRead], expect: { equals: ['CLOSE-WAIT', 0] } },
-    { id: 'middle', says: `Between the two FINs, ss shows FIN-WAIT-2 on the ${a} and CLOSE-WAIT on the ${p}.`, observe: (r) => [r.facts.middleActiveSs, r.facts.middlePassiveSs], expect: { equals: ['FIN-WAIT-2', 'CLOSE-WAIT'] } },
-    { id: 'fin-wait-2-timer', says: `The orphaned FIN-WAIT-2 socket carries a timer of tcp_fin_timeout (60 s by default).`, observe: (r) => r.facts.finWait2TimerS, expect: { between: [55, 60] } },
-    { id: 'time-wait-here', says: `After both FINs, TIME-WAIT sits on the ${a}, which closed first; the ${p} keeps no socket for the connection.`, observe: (r) => [r.facts.afterActiveSs, r.facts.afterPassiveSs], expect: { equals: ['TIME-WAIT', 'none'] } },
-    { id: 'time-wait-60s', says: 'The TIME-WAIT timer starts at 60 s (TCP_TIMEWAIT_LEN), not 2×MSL of RFC 9293 (4 min).', observe: (r) => r.facts.timeWaitTimerS, expect: { between: [55, 60] }, kernelNote: 'TCP_TIMEWAIT_LEN is a compile-time constant; net.ipv4.tcp_fin_timeout does not change it' },
-    { id: 'passive-walk', says: `The ${p} end goes from CLOSE-WAIT to gone after its close(), through a LAST-ACK that the 0.5 ms sampling usually misses.`, observe: (r) => (r.facts.passiveWalk as string[]).filter((s) => s !== 'ESTAB' && s !== 'LAST-ACK'), expect: { equals: ['CLOSE-WAIT', 'GONE'] } },
-    { id: 'last-ack-short', says: `LAST-ACK lasts one round trip on the wire: the ${a}'s final ACK follows the ${p}'s FIN within a few ms.`, observe: (r) => r.facts.lastAckMs, expect: { atMost: 50 } },
+    {
+      id: 'segments',
+      says: `Four segments after the handshake: ${a} FIN, ${p} ACK, ${p} FIN, ${a} ACK.`,
+      observe: (r) => r.facts.segments,
+      expect: { equals: [`${a}:F.`, `${p}:.`, `${p}:F.`, `${a}:.`] },
+    },
+    {
+      id: 'fin-wait-1',
+      says: `Right after close() the ${a}'s socket is in FIN-WAIT-1: its FIN is sent, not yet acknowledged.`,
+      observe: (r) => r.facts.activeFinWait1Seen,
+      expect: { equals: true },
+      kernelNote: `lasts until the ${p}'s ACK of the FIN, under 2 ms here (finWait1Ms): the look right after close() or the 0.5 ms watcher sees it, and a look that came later would see FIN-WAIT-2`,
+    },
+    {
+      id: 'active-walk',
+      says: `Then the ${a} end moves on to FIN-WAIT-2 and TIME-WAIT (sock_diag, sampled every 0.5 ms; FIN-WAIT-1 may fall between two samples).`,
+      observe: (r) => (r.facts.activeWalk as string[]).filter((s) => s !== 'FIN-WAIT-1'),
+      expect: { equals: ['ESTAB', 'FIN-WAIT-2', 'TIME-WAIT'] },
+    },
+    {
+      id: 'close-wait',
+      says: `The ${p} sees the FIN as CLOSE-WAIT (TCP_INFO) before it reads anything, and read() then returns 0.`,
+      observe: (r) => [r.facts.passiveFinReceivedState, r.facts.passiveEofRead],
+      expect: { equals: ['CLOSE-WAIT', 0] },
+    },
+    {
+      id: 'middle',
+      says: `Between the two FINs, ss shows FIN-WAIT-2 on the ${a} and CLOSE-WAIT on the ${p}.`,
+      observe: (r) => [r.facts.middleActiveSs, r.facts.middlePassiveSs],
+      expect: { equals: ['FIN-WAIT-2', 'CLOSE-WAIT'] },
+    },
+    {
+      id: 'fin-wait-2-timer',
+      says: `The orphaned FIN-WAIT-2 socket carries a timer of tcp_fin_timeout (60 s by default).`,
+      observe: (r) => r.facts.finWait2TimerS,
+      expect: { between: [55, 60] },
+    },
+    {
+      id: 'time-wait-here',
+      says: `After both FINs, TIME-WAIT sits on the ${a}, which closed first; the ${p} keeps no socket for the connection.`,
+      observe: (r) => [r.facts.afterActiveSs, r.facts.afterPassiveSs],
+      expect: { equals: ['TIME-WAIT', 'none'] },
+    },
+    {
+      id: 'time-wait-60s',
+      says: 'The TIME-WAIT timer starts at 60 s (TCP_TIMEWAIT_LEN), not 2×MSL of RFC 9293 (4 min).',
+      observe: (r) => r.facts.timeWaitTimerS,
+      expect: { between: [55, 60] },
+      kernelNote:
+        'TCP_TIMEWAIT_LEN is a compile-time constant; net.ipv4.tcp_fin_timeout does not change it',
+    },
+    {
+      id: 'passive-walk',
+      says: `The ${p} end goes from CLOSE-WAIT to gone after its close(), through a LAST-ACK that the 0.5 ms sampling usually misses.`,
+      observe: (r) =>
+        (r.facts.passiveWalk as string[]).filter((s) => s !== 'ESTAB' && s !== 'LAST-ACK'),
+      expect: { equals: ['CLOSE-WAIT', 'GONE'] },
+    },
+    {
+      id: 'last-ack-short',
+      says: `LAST-ACK lasts one round trip on the wire: the ${a}'s final ACK follows the ${p}'s FIN within a few ms.`,
+      observe: (r) => r.facts.lastAckMs,
+      expect: { atMost: 50 },
+    },
   ];
 }

@@ -57,7 +57,12 @@ export function segmentsAfterHandshake(packets: Packet[], port: number): string[
 }
 
 /** Seconds from the first packet matching `a` to the first later packet matching `b`. */
-export function gapS(packets: Packet[], port: number, a: (p: Packet) => boolean, b: (p: Packet) => boolean): number | undefined {
+export function gapS(
+  packets: Packet[],
+  port: number,
+  a: (p: Packet) => boolean,
+  b: (p: Packet) => boolean,
+): number | undefined {
   const tcpPackets = onPort(packets, port);
   const i = tcpPackets.findIndex(a);
   if (i < 0) return undefined;
@@ -66,7 +71,8 @@ export function gapS(packets: Packet[], port: number, a: (p: Packet) => boolean,
 }
 
 /** A segment from this host's address carrying these flags (exactly, e.g. `F.`). */
-export const from = (addr: string, flags: string) => (p: Packet) => p.ip.src === addr && p.tcp?.flags === flags;
+export const from = (addr: string, flags: string) => (p: Packet) =>
+  p.ip.src === addr && p.tcp?.flags === flags;
 
 export function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;

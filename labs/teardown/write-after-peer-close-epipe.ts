@@ -11,16 +11,54 @@ const PORT = 5060;
 export default defineLab({
   id: 'teardown/write-after-peer-close-epipe',
   title: 'Writing to a peer that has closed',
-  verifies: 'Verify: the server closes right after accept(); the client, in CLOSE-WAIT, writes 6 bytes: write() returns 6, the data leaves, the server answers RST; the client\'s next write() returns -1 EPIPE and raises SIGPIPE; send(..., MSG_NOSIGNAL) returns -1 EPIPE without the signal.',
+  verifies:
+    "Verify: the server closes right after accept(); the client, in CLOSE-WAIT, writes 6 bytes: write() returns 6, the data leaves, the server answers RST; the client's next write() returns -1 EPIPE and raises SIGPIPE; send(..., MSG_NOSIGNAL) returns -1 EPIPE without the signal.",
   probes: ['teardown/write-closed.c', 'teardown/teardown.h'],
   claims: [
-    { id: 'close-wait', says: 'The client sees the FIN first: its socket is in CLOSE-WAIT before it writes.', observe: (r) => r.facts.clientStateBeforeWrite, expect: { equals: 'CLOSE-WAIT' } },
-    { id: 'first-accepted', says: 'The first write() succeeds: it returns 6 and raises no signal.', observe: (r) => [r.facts.write1Ret, r.facts.write1Sigpipe], expect: { equals: [6, false] } },
-    { id: 'rst', says: 'On the wire: server FIN, the 6 data bytes from the client (its ACK of the FIN may ride on them), and a bare RST from the server.', observe: (r) => (r.facts.segments as string[]).filter((s) => s !== 'client:.'), expect: { equals: ['server:F.', 'client:P.', 'server:R'] } },
-    { id: 'reset-state', says: 'The RST closes the client socket (TCP_INFO state CLOSE) and leaves SO_ERROR = EPIPE.', observe: (r) => [r.facts.clientStateAfterRst, r.facts.clientSoError], expect: { equals: ['UNCONN', 'EPIPE'] }, kernelNote: 'tcp_reset() reports EPIPE for a socket in CLOSE-WAIT, ECONNRESET in most other states' },
-    { id: 'second-epipe', says: 'The second write() fails with EPIPE and raises SIGPIPE.', observe: (r) => [r.facts.write2Ret, r.facts.write2Errno, r.facts.write2Sigpipe], expect: { equals: [-1, 'EPIPE', true] } },
-    { id: 'nosignal', says: 'send() with MSG_NOSIGNAL fails with EPIPE too, but raises no signal.', observe: (r) => [r.facts.write3Ret, r.facts.write3Errno, r.facts.write3Sigpipe], expect: { equals: [-1, 'EPIPE', false] } },
-    { id: 'signal-name', says: 'The signal is SIGPIPE, raised exactly once.', observe: (r) => [r.facts.signalName, r.facts.sigpipeCount], expect: { equals: ['SIGPIPE', 1] } },
+    {
+      id: 'close-wait',
+      says: 'The client sees the FIN first: its socket is in CLOSE-WAIT before it writes.',
+      observe: (r) => r.facts.clientStateBeforeWrite,
+      expect: { equals: 'CLOSE-WAIT' },
+    },
+    {
+      id: 'first-accepted',
+      says: 'The first write() succeeds: it returns 6 and raises no signal.',
+      observe: (r) => [r.facts.write1Ret, r.facts.write1Sigpipe],
+      expect: { equals: [6, false] },
+    },
+    {
+      id: 'rst',
+      says: 'On the wire: server FIN, the 6 data bytes from the client (its ACK of the FIN may ride on them), and a bare RST from the server.',
+      observe: (r) => (r.facts.segments as string[]).filter((s) => s !== 'client:.'),
+      expect: { equals: ['server:F.', 'client:P.', 'server:R'] },
+    },
+    {
+      id: 'reset-state',
+      says: 'The RST closes the client socket (TCP_INFO state CLOSE) and leaves SO_ERROR = EPIPE.',
+      observe: (r) => [r.facts.clientStateAfterRst, r.facts.clientSoError],
+      expect: { equals: ['UNCONN', 'EPIPE'] },
+      kernelNote:
+        'tcp_reset() reports EPIPE for a socket in CLOSE-WAIT, ECONNRESET in most other states',
+    },
+    {
+      id: 'second-epipe',
+      says: 'The second write() fails with EPIPE and raises SIGPIPE.',
+      observe: (r) => [r.facts.write2Ret, r.facts.write2Errno, r.facts.write2Sigpipe],
+      expect: { equals: [-1, 'EPIPE', true] },
+    },
+    {
+      id: 'nosignal',
+      says: 'send() with MSG_NOSIGNAL fails with EPIPE too, but raises no signal.',
+      observe: (r) => [r.facts.write3Ret, r.facts.write3Errno, r.facts.write3Sigpipe],
+      expect: { equals: [-1, 'EPIPE', false] },
+    },
+    {
+      id: 'signal-name',
+      says: 'The signal is SIGPIPE, raised exactly once.',
+      observe: (r) => [r.facts.signalName, r.facts.sigpipeCount],
+      expect: { equals: ['SIGPIPE', 1] },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await twoHosts(ctx);

@@ -20,13 +20,48 @@ export default defineLab({
     'Verify: a connected UDP socket sends a datagram to a port nobody listens on; the ICMP port unreachable that comes back makes the next send() fail with ECONNREFUSED ("Connection refused"); the error is reported once, the send after it succeeds, and after the next ICMP recv() fails the same way.',
   probes: ['udp/udp.c'],
   claims: [
-    { id: 'first-send', says: 'The first send() succeeds: UDP has no handshake, nothing is known yet.', observe: (r) => callOutcome(r, 'first'), expect: { equals: 'ret 32' } },
-    { id: 'icmp', says: 'The server answers each datagram with ICMP destination unreachable, code 3 (port unreachable).', observe: (r) => r.facts.icmpTypeCodes, expect: { equals: ['3/3', '3/3'] } },
-    { id: 'next-send', says: 'The next send() on the connected socket fails with ECONNREFUSED.', observe: (r) => callOutcome(r, 'after-icmp'), expect: { equals: 'ECONNREFUSED' } },
-    { id: 'message', says: 'strerror() words it "Connection refused", the text a TCP client sees.', observe: (r) => r.facts.message, expect: { equals: 'Connection refused' } },
-    { id: 'once', says: 'Reporting clears the error: the send() after it succeeds and leaves as a datagram.', observe: (r) => callOutcome(r, 'again'), expect: { equals: 'ret 32' } },
-    { id: 'recv', says: 'After the next ICMP, recv() fails with ECONNREFUSED as well.', observe: (r) => callOutcome(r, 'recv'), expect: { equals: 'ECONNREFUSED' } },
-    { id: 'datagrams', says: 'Only two datagrams reach the wire: the failed send() sent nothing.', observe: (r) => r.facts.datagrams, expect: { equals: 2 } },
+    {
+      id: 'first-send',
+      says: 'The first send() succeeds: UDP has no handshake, nothing is known yet.',
+      observe: (r) => callOutcome(r, 'first'),
+      expect: { equals: 'ret 32' },
+    },
+    {
+      id: 'icmp',
+      says: 'The server answers each datagram with ICMP destination unreachable, code 3 (port unreachable).',
+      observe: (r) => r.facts.icmpTypeCodes,
+      expect: { equals: ['3/3', '3/3'] },
+    },
+    {
+      id: 'next-send',
+      says: 'The next send() on the connected socket fails with ECONNREFUSED.',
+      observe: (r) => callOutcome(r, 'after-icmp'),
+      expect: { equals: 'ECONNREFUSED' },
+    },
+    {
+      id: 'message',
+      says: 'strerror() words it "Connection refused", the text a TCP client sees.',
+      observe: (r) => r.facts.message,
+      expect: { equals: 'Connection refused' },
+    },
+    {
+      id: 'once',
+      says: 'Reporting clears the error: the send() after it succeeds and leaves as a datagram.',
+      observe: (r) => callOutcome(r, 'again'),
+      expect: { equals: 'ret 32' },
+    },
+    {
+      id: 'recv',
+      says: 'After the next ICMP, recv() fails with ECONNREFUSED as well.',
+      observe: (r) => callOutcome(r, 'recv'),
+      expect: { equals: 'ECONNREFUSED' },
+    },
+    {
+      id: 'datagrams',
+      says: 'Only two datagrams reach the wire: the failed send() sent nothing.',
+      observe: (r) => r.facts.datagrams,
+      expect: { equals: 2 },
+    },
   ],
   async run(ctx) {
     const { client, capture } = await udpPair(ctx);
@@ -39,10 +74,14 @@ export default defineLab({
       packets,
       events: ctx.events,
       facts: {
-        calls: probe.events.filter((e) => e.event === 'call').map((e) => `${e.step}: ${e.call} → ${e.errno ?? e.ret}`),
+        calls: probe.events
+          .filter((e) => e.event === 'call')
+          .map((e) => `${e.step}: ${e.call} → ${e.errno ?? e.ret}`),
         message: refused?.message,
         datagrams: packets.filter((p) => p.udp && p.ip.src === CLIENT).length,
-        icmpTypeCodes: packets.filter((p) => p.icmp && p.ip.dst === CLIENT).map((p) => `${p.icmp!.type}/${p.icmp!.code}`),
+        icmpTypeCodes: packets
+          .filter((p) => p.icmp && p.ip.dst === CLIENT)
+          .map((p) => `${p.icmp!.type}/${p.icmp!.code}`),
         icmpMs: probe.events.filter((e) => e.event === 'icmp').map((e) => e.waitedMs),
       },
     };

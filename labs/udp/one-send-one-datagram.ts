@@ -21,13 +21,48 @@ export default defineLab({
     'Verify: four send() calls of 100, 0, 1200 and 1200 bytes leave as four datagrams; with all four queued, each recv() returns exactly one of them (100, then 0 for the empty one), a 1000-byte buffer cuts a 1200-byte datagram and sets MSG_TRUNC in msg_flags, and the MSG_TRUNC flag makes recv() return the real length, 1200.',
   probes: ['udp/udp.c'],
   claims: [
-    { id: 'datagrams', says: 'Each send() leaves as one UDP datagram carrying exactly its bytes, the empty one included.', observe: (r) => r.facts.datagramPayloads, expect: { equals: SENDS } },
-    { id: 'one-per-recv', says: 'A 4096-byte buffer receives the 100-byte datagram alone, not merged with the next.', observe: (r) => (r.facts.returned as unknown[])[0], expect: { equals: 100 } },
-    { id: 'empty-datagram', says: 'The next recv() returns 0: an empty datagram, not end-of-file.', observe: (r) => (r.facts.returned as unknown[])[1], expect: { equals: 0 } },
-    { id: 'cut', says: 'A 1000-byte buffer gets the first 1000 bytes of a 1200-byte datagram, and recv() returns 1000.', observe: (r) => (r.facts.returned as unknown[])[2], expect: { equals: 1000 } },
-    { id: 'flagged', says: 'Only the cut reads carry MSG_TRUNC in msg_flags.', observe: (r) => r.facts.truncated, expect: { equals: [false, false, true, true] } },
-    { id: 'real-length', says: 'With the MSG_TRUNC flag, recv() returns the real length of the datagram although only 1000 bytes were copied (recv(2), Linux-specific).', observe: (r) => (r.facts.returned as unknown[])[3], expect: { equals: 1200 } },
-    { id: 'rest-gone', says: 'The cut-off bytes are discarded with their datagram: after four reads the queue is empty (EAGAIN).', observe: (r) => r.facts.afterFourReads, expect: { equals: 'EAGAIN' } },
+    {
+      id: 'datagrams',
+      says: 'Each send() leaves as one UDP datagram carrying exactly its bytes, the empty one included.',
+      observe: (r) => r.facts.datagramPayloads,
+      expect: { equals: SENDS },
+    },
+    {
+      id: 'one-per-recv',
+      says: 'A 4096-byte buffer receives the 100-byte datagram alone, not merged with the next.',
+      observe: (r) => (r.facts.returned as unknown[])[0],
+      expect: { equals: 100 },
+    },
+    {
+      id: 'empty-datagram',
+      says: 'The next recv() returns 0: an empty datagram, not end-of-file.',
+      observe: (r) => (r.facts.returned as unknown[])[1],
+      expect: { equals: 0 },
+    },
+    {
+      id: 'cut',
+      says: 'A 1000-byte buffer gets the first 1000 bytes of a 1200-byte datagram, and recv() returns 1000.',
+      observe: (r) => (r.facts.returned as unknown[])[2],
+      expect: { equals: 1000 },
+    },
+    {
+      id: 'flagged',
+      says: 'Only the cut reads carry MSG_TRUNC in msg_flags.',
+      observe: (r) => r.facts.truncated,
+      expect: { equals: [false, false, true, true] },
+    },
+    {
+      id: 'real-length',
+      says: 'With the MSG_TRUNC flag, recv() returns the real length of the datagram although only 1000 bytes were copied (recv(2), Linux-specific).',
+      observe: (r) => (r.facts.returned as unknown[])[3],
+      expect: { equals: 1200 },
+    },
+    {
+      id: 'rest-gone',
+      says: 'The cut-off bytes are discarded with their datagram: after four reads the queue is empty (EAGAIN).',
+      observe: (r) => r.facts.afterFourReads,
+      expect: { equals: 'EAGAIN' },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await udpPair(ctx);
@@ -47,7 +82,9 @@ export default defineLab({
       events: ctx.events,
       facts: {
         sent: sender.events.filter((e) => e.event === 'sent').map((e) => e.ret ?? e.errno),
-        datagramPayloads: packets.filter((p) => p.udp && p.ip.src === CLIENT).map((p) => p.udp!.payloadLength),
+        datagramPayloads: packets
+          .filter((p) => p.udp && p.ip.src === CLIENT)
+          .map((p) => p.udp!.payloadLength),
         readBuffers: r.map((e) => e.size),
         readFlags: r.map((e) => e.flags),
         returned: r.map((e) => e.ret ?? e.errno),

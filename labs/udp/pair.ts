@@ -17,7 +17,10 @@ export interface Pair {
   capture: Capture;
 }
 
-export async function udpPair(ctx: LabContext, serverSysctls: Record<string, string> = {}): Promise<Pair> {
+export async function udpPair(
+  ctx: LabContext,
+  serverSysctls: Record<string, string> = {},
+): Promise<Pair> {
   const client = await ctx.host('client');
   const server = await ctx.host('server', { sysctls: serverSysctls });
   await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
@@ -30,11 +33,19 @@ export async function udpPair(ctx: LabContext, serverSysctls: Record<string, str
  * InDelivers): each datagram is then queued on a socket or dropped. (Udp InDatagrams counts only
  * datagrams an application has read, in udp_recvmsg(), so it cannot tell arrival.)
  */
-export async function udpSettled(host: Host, n: number, timeoutMs = 10_000): Promise<Record<string, number>> {
+export async function udpSettled(
+  host: Host,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<Record<string, number>> {
   let c: Record<string, number> = {};
-  await waitUntil(`${n} datagrams delivered in ${host.name}`, async () => {
-    c = await counters(host);
-    return (c.IpInDelivers ?? 0) >= n;
-  }, timeoutMs);
+  await waitUntil(
+    `${n} datagrams delivered in ${host.name}`,
+    async () => {
+      c = await counters(host);
+      return (c.IpInDelivers ?? 0) >= n;
+    },
+    timeoutMs,
+  );
   return c;
 }

@@ -20,12 +20,42 @@ export default defineLab({
     'Verify: 200 send() calls of 200 bytes at a socket with SO_RCVBUF 4096 that is not reading all succeed and all 200 datagrams leave the sender; the receiving kernel queues only what fits, drops the rest and counts each drop in Udp RcvbufErrors and InErrors; the sender sees no error and no packet tells it.',
   probes: ['udp/udp.c'],
   claims: [
-    { id: 'sends-succeed', says: 'Every one of the 200 send() calls succeeds.', observe: (r) => r.facts.sendFailures, expect: { equals: 0 } },
-    { id: 'on-wire', says: 'All 200 datagrams leave the sender: the loss is not on its side.', observe: (r) => r.facts.datagramsOnWire, expect: { equals: COUNT } },
-    { id: 'received-few', says: 'The receiver reads only the few that fit its buffer.', observe: (r) => r.facts.received, expect: { between: [1, 40] } },
-    { id: 'drops-counted', says: 'Each of the rest is counted in Udp RcvbufErrors: received + RcvbufErrors = 200.', observe: (r) => r.facts.receivedPlusRcvbufErrors, expect: { equals: COUNT } },
-    { id: 'in-errors', says: 'The same drops appear in Udp InErrors, the counter `netstat -su` calls "packet receive errors".', observe: (r) => r.facts.inErrorsEqualsRcvbufErrors, expect: { equals: true } },
-    { id: 'sender-unaware', says: 'Nothing comes back to the sender: no ICMP, no datagram.', observe: (r) => r.facts.packetsToSender, expect: { equals: 0 } },
+    {
+      id: 'sends-succeed',
+      says: 'Every one of the 200 send() calls succeeds.',
+      observe: (r) => r.facts.sendFailures,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'on-wire',
+      says: 'All 200 datagrams leave the sender: the loss is not on its side.',
+      observe: (r) => r.facts.datagramsOnWire,
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'received-few',
+      says: 'The receiver reads only the few that fit its buffer.',
+      observe: (r) => r.facts.received,
+      expect: { between: [1, 40] },
+    },
+    {
+      id: 'drops-counted',
+      says: 'Each of the rest is counted in Udp RcvbufErrors: received + RcvbufErrors = 200.',
+      observe: (r) => r.facts.receivedPlusRcvbufErrors,
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'in-errors',
+      says: 'The same drops appear in Udp InErrors, the counter `netstat -su` calls "packet receive errors".',
+      observe: (r) => r.facts.inErrorsEqualsRcvbufErrors,
+      expect: { equals: true },
+    },
+    {
+      id: 'sender-unaware',
+      says: 'Nothing comes back to the sender: no ICMP, no datagram.',
+      observe: (r) => r.facts.packetsToSender,
+      expect: { equals: 0 },
+    },
   ],
   async run(ctx) {
     const { client, server, capture } = await udpPair(ctx);

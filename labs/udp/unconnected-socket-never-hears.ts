@@ -21,11 +21,36 @@ export default defineLab({
     'Verify: an unconnected UDP socket sends with sendto() to a port nobody listens on; ICMP port unreachable comes back for every datagram, yet every sendto() succeeds and recv() finds nothing (EAGAIN); the same calls with IP_RECVERR set fail with ECONNREFUSED and queue the ICMP on the error queue.',
   probes: ['udp/udp.c'],
   claims: [
-    { id: 'icmp', says: 'Each of the plain socket\'s three datagrams is answered by ICMP port unreachable (3/3).', observe: (r) => r.facts.plainIcmp, expect: { equals: ['3/3', '3/3', '3/3'] } },
-    { id: 'sends-succeed', says: 'All three sendto() calls succeed: the socket never learns of the ICMP.', observe: (r) => r.facts.plainCalls, expect: { equals: ['ret 32', 'ret 32', 'ret 32'] } },
-    { id: 'recv-nothing', says: 'recv() finds nothing: EAGAIN, not ECONNREFUSED.', observe: (r) => r.facts.plainRecv, expect: { equals: 'EAGAIN' } },
-    { id: 'recverr-send', says: 'With IP_RECVERR, the sendto() after the first ICMP fails with ECONNREFUSED.', observe: (r) => r.facts.recverrAfterIcmp, expect: { equals: 'ECONNREFUSED' } },
-    { id: 'recverr-queue', says: 'With IP_RECVERR, each ICMP also waits on the error queue: origin ICMP (2), type 3, code 3, ECONNREFUSED.', observe: (r) => r.facts.errorQueue, expect: { equals: ['ECONNREFUSED 2 3/3', 'ECONNREFUSED 2 3/3'] } },
+    {
+      id: 'icmp',
+      says: "Each of the plain socket's three datagrams is answered by ICMP port unreachable (3/3).",
+      observe: (r) => r.facts.plainIcmp,
+      expect: { equals: ['3/3', '3/3', '3/3'] },
+    },
+    {
+      id: 'sends-succeed',
+      says: 'All three sendto() calls succeed: the socket never learns of the ICMP.',
+      observe: (r) => r.facts.plainCalls,
+      expect: { equals: ['ret 32', 'ret 32', 'ret 32'] },
+    },
+    {
+      id: 'recv-nothing',
+      says: 'recv() finds nothing: EAGAIN, not ECONNREFUSED.',
+      observe: (r) => r.facts.plainRecv,
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'recverr-send',
+      says: 'With IP_RECVERR, the sendto() after the first ICMP fails with ECONNREFUSED.',
+      observe: (r) => r.facts.recverrAfterIcmp,
+      expect: { equals: 'ECONNREFUSED' },
+    },
+    {
+      id: 'recverr-queue',
+      says: 'With IP_RECVERR, each ICMP also waits on the error queue: origin ICMP (2), type 3, code 3, ECONNREFUSED.',
+      observe: (r) => r.facts.errorQueue,
+      expect: { equals: ['ECONNREFUSED 2 3/3', 'ECONNREFUSED 2 3/3'] },
+    },
   ],
   async run(ctx) {
     const { client, capture } = await udpPair(ctx);
@@ -39,7 +64,7 @@ export default defineLab({
     const split = packets.find((p) => p.udp?.dstPort === PORT + 1)?.n ?? packets.length;
     const icmpFor = (plainPart: boolean) =>
       packets
-        .filter((p) => p.icmp && p.ip.dst === CLIENT && (p.n < split) === plainPart)
+        .filter((p) => p.icmp && p.ip.dst === CLIENT && p.n < split === plainPart)
         .map((p) => `${p.icmp!.type}/${p.icmp!.code}`);
     return {
       hosts: ctx.hostInfo(),
@@ -50,10 +75,14 @@ export default defineLab({
         plainRecv: outcome(plain.events, 'recv'),
         plainIcmp: icmpFor(true),
         plainDoneAtS: plainEnd,
-        recverrCalls: ['first', 'after-icmp', 'again', 'recv'].map((s) => outcome(recverr.events, s)),
+        recverrCalls: ['first', 'after-icmp', 'again', 'recv'].map((s) =>
+          outcome(recverr.events, s),
+        ),
         recverrAfterIcmp: outcome(recverr.events, 'after-icmp'),
         recverrIcmp: icmpFor(false),
-        errorQueue: recverr.events.filter((e) => e.event === 'errqueue').map((e) => `${e.errno} ${e.origin} ${e.type}/${e.code}`),
+        errorQueue: recverr.events
+          .filter((e) => e.event === 'errqueue')
+          .map((e) => `${e.errno} ${e.origin} ${e.type}/${e.code}`),
       },
     };
   },

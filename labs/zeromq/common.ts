@@ -33,11 +33,18 @@ export function names(events: LabEvent[]): string[] {
 /** Resolves with the n-th event of that name (1-based), or rejects after timeoutMs. */
 export function nth(probe: Probe, event: string, n: number, timeoutMs: number): Promise<LabEvent> {
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => { clearInterval(poll); reject(new Error(`no ${n}× "${event}" within ${timeoutMs} ms`)); }, timeoutMs);
+    const deadline = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`no ${n}× "${event}" within ${timeoutMs} ms`));
+    }, timeoutMs);
     // RunningProbe resolves waitFor() on the first match only; count by polling its event list.
     const poll = setInterval(() => {
       const hits = probe.events.filter((e) => e.event === event);
-      if (hits.length >= n) { clearTimeout(deadline); clearInterval(poll); resolve(hits[n - 1]); }
+      if (hits.length >= n) {
+        clearTimeout(deadline);
+        clearInterval(poll);
+        resolve(hits[n - 1]);
+      }
     }, 10);
   });
 }
@@ -49,7 +56,10 @@ export function synGaps(packets: import('../_lib/types.ts').Packet[], port: numb
 }
 
 /** How late each SYN left compared with the wait announced for it (ms): the smallest and the median. */
-export function lateness(gapsS: number[], reportedMs: number[]): { minGapMinusReportedMs: number; medianLatenessMs: number } {
+export function lateness(
+  gapsS: number[],
+  reportedMs: number[],
+): { minGapMinusReportedMs: number; medianLatenessMs: number } {
   const late = gapsS.map((g, i) => Math.round(g * 1000 - reportedMs[i])).sort((a, b) => a - b);
   return { minGapMinusReportedMs: late[0], medianLatenessMs: late[Math.floor(late.length / 2)] };
 }

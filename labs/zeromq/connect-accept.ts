@@ -18,22 +18,66 @@ export default defineLab({
   // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
   claims: [
-    { id: 'server-events', says: 'The server reports bind (ZMQ_EVENT_LISTENING), then accept (ACCEPTED), then handshake (HANDSHAKE_SUCCEEDED).', observe: (r) => r.facts.serverEvents, expect: { equals: ['bind', 'accept', 'handshake'] } },
-    { id: 'client-events', says: 'The client reports connect:delay (CONNECT_DELAYED), connect (CONNECTED), handshake (HANDSHAKE_SUCCEEDED).', observe: (r) => r.facts.clientEventsUntilHandshake, expect: { equals: ['connect:delay', 'connect', 'handshake'] } },
-    { id: 'tcp-first', says: 'The wire starts with the three-segment TCP handshake: CONNECTED means TCP is up, not that ZeroMQ can talk yet.', observe: (r) => r.facts.firstFlags, expect: { equals: ['S', 'S.', '.'] } },
-    { id: 'greeting', says: 'Each side first sends the 64-byte ZMTP 3 greeting (signature, version, mechanism NULL), in two or three segments depending on timing.', observe: (r) => [r.facts.clientGreetingBytes, r.facts.serverGreetingBytes], expect: { equals: [64, 64] } },
-    { id: 'ready', says: 'Then each sends a 43-byte READY command (Socket-Type DEALER or ROUTER, and an empty Identity).', observe: (r) => [r.facts.clientReadyBytes, r.facts.serverReadyBytes], expect: { equals: [43, 43] } },
-    { id: 'disconnect', says: 'When the server closes, the client sees disconnect (ZMQ_EVENT_DISCONNECTED), then retries: connect:retry follows.', observe: (r) => { const after = r.facts.clientEventsAfterHandshake as string[]; return after.slice(0, 1).concat(after.includes('connect:retry') ? ['connect:retry'] : []); }, expect: { equals: ['disconnect', 'connect:retry'] } },
-    { id: 'fin', says: 'The disconnect is caused by a FIN from the server.', observe: (r) => r.facts.serverFin, expect: { equals: true } },
+    {
+      id: 'server-events',
+      says: 'The server reports bind (ZMQ_EVENT_LISTENING), then accept (ACCEPTED), then handshake (HANDSHAKE_SUCCEEDED).',
+      observe: (r) => r.facts.serverEvents,
+      expect: { equals: ['bind', 'accept', 'handshake'] },
+    },
+    {
+      id: 'client-events',
+      says: 'The client reports connect:delay (CONNECT_DELAYED), connect (CONNECTED), handshake (HANDSHAKE_SUCCEEDED).',
+      observe: (r) => r.facts.clientEventsUntilHandshake,
+      expect: { equals: ['connect:delay', 'connect', 'handshake'] },
+    },
+    {
+      id: 'tcp-first',
+      says: 'The wire starts with the three-segment TCP handshake: CONNECTED means TCP is up, not that ZeroMQ can talk yet.',
+      observe: (r) => r.facts.firstFlags,
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'greeting',
+      says: 'Each side first sends the 64-byte ZMTP 3 greeting (signature, version, mechanism NULL), in two or three segments depending on timing.',
+      observe: (r) => [r.facts.clientGreetingBytes, r.facts.serverGreetingBytes],
+      expect: { equals: [64, 64] },
+    },
+    {
+      id: 'ready',
+      says: 'Then each sends a 43-byte READY command (Socket-Type DEALER or ROUTER, and an empty Identity).',
+      observe: (r) => [r.facts.clientReadyBytes, r.facts.serverReadyBytes],
+      expect: { equals: [43, 43] },
+    },
+    {
+      id: 'disconnect',
+      says: 'When the server closes, the client sees disconnect (ZMQ_EVENT_DISCONNECTED), then retries: connect:retry follows.',
+      observe: (r) => {
+        const after = r.facts.clientEventsAfterHandshake as string[];
+        return after.slice(0, 1).concat(after.includes('connect:retry') ? ['connect:retry'] : []);
+      },
+      expect: { equals: ['disconnect', 'connect:retry'] },
+    },
+    {
+      id: 'fin',
+      says: 'The disconnect is caused by a FIN from the server.',
+      observe: (r) => r.facts.serverFin,
+      expect: { equals: true },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
     const server = await ctx.host('server');
     await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
     const capture = await ctx.capture(client);
-    const router = await zmqSocket(ctx, server, { type: 'router', bind: `tcp://198.51.100.2:${PORT}` });
+    const router = await zmqSocket(ctx, server, {
+      type: 'router',
+      bind: `tcp://198.51.100.2:${PORT}`,
+    });
     await router.waitFor('zmq:bind');
-    const dealer = await zmqSocket(ctx, client, { type: 'dealer', connect: `tcp://198.51.100.2:${PORT}` });
+    const dealer = await zmqSocket(ctx, client, {
+      type: 'dealer',
+      connect: `tcp://198.51.100.2:${PORT}`,
+    });
     await dealer.waitFor('zmq:handshake');
     await router.waitFor('zmq:handshake');
     const serverEvents = names(monitorEvents(router));
@@ -49,7 +93,9 @@ export default defineLab({
     const firstPort = conn[0]?.tcp.srcPort;
     const flow = conn.filter((p) => p.tcp.srcPort === firstPort || p.tcp.dstPort === firstPort);
     const payloads = (fromClient: boolean) =>
-      flow.filter((p) => (p.tcp.dstPort === PORT) === fromClient && p.tcp.payloadLength > 0).map((p) => p.tcp.payloadLength);
+      flow
+        .filter((p) => (p.tcp.dstPort === PORT) === fromClient && p.tcp.payloadLength > 0)
+        .map((p) => p.tcp.payloadLength);
     return {
       hosts: ctx.hostInfo(),
       packets,

@@ -17,22 +17,70 @@ export default defineLab({
   // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
   claims: [
-    { id: 'events-per-attempt', says: 'The monitor reports each refused attempt as CONNECT_DELAYED, CLOSED, CONNECT_RETRIED (zeromq.js: connect:delay, close, connect:retry).', observe: (r) => r.facts.firstAttemptEvents, expect: { equals: ['connect:delay', 'close', 'connect:retry'] } },
-    { id: 'no-connected', says: 'CONNECTED is never reported: a refused connect is only a delay and a retry.', observe: (r) => r.facts.connectedEvents, expect: { equals: 0 } },
-    { id: 'pairs', says: 'Every attempt on the wire is one SYN answered by one RST/ACK.', observe: (r) => r.facts.everyAttemptIsSynRst, expect: { equals: true } },
-    { id: 'new-port', says: 'Each attempt comes from a new source port: the library opens a new socket, TCP does not retransmit.', observe: (r) => [r.facts.distinctSourcePorts === r.facts.syns, r.facts.retransmissions], expect: { equals: [true, 0] } },
-    { id: 'reported-min', says: 'CONNECT_RETRIED carries the wait before the next attempt: never below ZMQ_RECONNECT_IVL (100 ms)…', observe: (r) => r.facts.minReportedMs, expect: { atLeast: 100 } },
-    { id: 'reported-max', says: '…and never 200 ms or more: the jitter is a random value below the interval itself.', observe: (r) => r.facts.maxReportedMs, expect: { atMost: 199 } },
-    { id: 'wire-gap', says: 'On the wire, SYNs leave 0.1–0.2 s apart (window widened to 0.3 s for a loaded machine).', observe: (r) => r.facts.medianGapS, expect: { between: [0.09, 0.3] } },
-    { id: 'never-early', says: 'No SYN leaves before the wait the monitor announced for it (a timer can be late on a busy machine, never early).', observe: (r) => r.facts.minGapMinusReportedMs, expect: { atLeast: -5 } },
-    { id: 'gap-is-interval', says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).', observe: (r) => r.facts.medianLatenessMs, expect: { atMost: 150 } },
+    {
+      id: 'events-per-attempt',
+      says: 'The monitor reports each refused attempt as CONNECT_DELAYED, CLOSED, CONNECT_RETRIED (zeromq.js: connect:delay, close, connect:retry).',
+      observe: (r) => r.facts.firstAttemptEvents,
+      expect: { equals: ['connect:delay', 'close', 'connect:retry'] },
+    },
+    {
+      id: 'no-connected',
+      says: 'CONNECTED is never reported: a refused connect is only a delay and a retry.',
+      observe: (r) => r.facts.connectedEvents,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'pairs',
+      says: 'Every attempt on the wire is one SYN answered by one RST/ACK.',
+      observe: (r) => r.facts.everyAttemptIsSynRst,
+      expect: { equals: true },
+    },
+    {
+      id: 'new-port',
+      says: 'Each attempt comes from a new source port: the library opens a new socket, TCP does not retransmit.',
+      observe: (r) => [r.facts.distinctSourcePorts === r.facts.syns, r.facts.retransmissions],
+      expect: { equals: [true, 0] },
+    },
+    {
+      id: 'reported-min',
+      says: 'CONNECT_RETRIED carries the wait before the next attempt: never below ZMQ_RECONNECT_IVL (100 ms)…',
+      observe: (r) => r.facts.minReportedMs,
+      expect: { atLeast: 100 },
+    },
+    {
+      id: 'reported-max',
+      says: '…and never 200 ms or more: the jitter is a random value below the interval itself.',
+      observe: (r) => r.facts.maxReportedMs,
+      expect: { atMost: 199 },
+    },
+    {
+      id: 'wire-gap',
+      says: 'On the wire, SYNs leave 0.1–0.2 s apart (window widened to 0.3 s for a loaded machine).',
+      observe: (r) => r.facts.medianGapS,
+      expect: { between: [0.09, 0.3] },
+    },
+    {
+      id: 'never-early',
+      says: 'No SYN leaves before the wait the monitor announced for it (a timer can be late on a busy machine, never early).',
+      observe: (r) => r.facts.minGapMinusReportedMs,
+      expect: { atLeast: -5 },
+    },
+    {
+      id: 'gap-is-interval',
+      says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).',
+      observe: (r) => r.facts.medianLatenessMs,
+      expect: { atMost: 150 },
+    },
   ],
   async run(ctx) {
     const client = await ctx.host('client');
     const server = await ctx.host('server');
     await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
     const capture = await ctx.capture(client);
-    const dealer = await zmqSocket(ctx, client, { type: 'dealer', connect: `tcp://198.51.100.2:${PORT}` });
+    const dealer = await zmqSocket(ctx, client, {
+      type: 'dealer',
+      connect: `tcp://198.51.100.2:${PORT}`,
+    });
     await nth(dealer, 'zmq:connect:retry', ATTEMPTS, 15_000);
     await dealer.stop();
     const packets = await capture.stop();
@@ -42,7 +90,9 @@ export default defineLab({
     const tcpPackets = onPort(packets, PORT);
     const syns = tcpPackets.filter((p) => p.tcp.syn && !p.tcp.ack);
     const rsts = tcpPackets.filter((p) => p.tcp.rst);
-    const reported = events.filter((e) => e.event === 'zmq:connect:retry').map((e) => Number(e.interval));
+    const reported = events
+      .filter((e) => e.event === 'zmq:connect:retry')
+      .map((e) => Number(e.interval));
     const gaps = synGaps(packets, PORT);
     const sorted = [...gaps].sort((a, b) => a - b);
     return {
@@ -55,7 +105,10 @@ export default defineLab({
         connectedEvents: events.filter((e) => e.event === 'zmq:connect').length,
         syns: syns.length,
         rsts: rsts.length,
-        everyAttemptIsSynRst: syns.length > 1 && tcpPackets.every((p, i) => p.tcp.flags === (i % 2 ? 'R.' : 'S')) && tcpPackets.length % 2 === 0,
+        everyAttemptIsSynRst:
+          syns.length > 1 &&
+          tcpPackets.every((p, i) => p.tcp.flags === (i % 2 ? 'R.' : 'S')) &&
+          tcpPackets.length % 2 === 0,
         distinctSourcePorts: new Set(syns.map((p) => p.tcp.srcPort)).size,
         retransmissions: retransmissions(packets).length,
         reportedIntervalsMs: reported,

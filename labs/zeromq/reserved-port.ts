@@ -17,15 +17,44 @@ export default defineLab({
   // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
   claims: [
-    { id: 'never-source', says: `Port ${TARGET} is never chosen as a source port.`, observe: (r) => r.facts.attemptsFrom40500, expect: { equals: 0 } },
-    { id: 'all-refused', says: 'Every attempt is refused (SYN, RST/ACK) and the monitor never reports CONNECTED.', observe: (r) => [r.facts.syns === r.facts.rsts, r.facts.connected], expect: { equals: [true, 0] } },
-    { id: 'enough', says: `At least ${ATTEMPTS} attempts were watched, covering every even port of the range several times.`, observe: (r) => r.facts.syns, expect: { atLeast: ATTEMPTS } },
-    { id: 'ports', says: 'The source ports still come from the range, with the reserved one skipped.', observe: (r) => r.facts.distinctSourcePorts, expect: { atLeast: 8 } },
+    {
+      id: 'never-source',
+      says: `Port ${TARGET} is never chosen as a source port.`,
+      observe: (r) => r.facts.attemptsFrom40500,
+      expect: { equals: 0 },
+    },
+    {
+      id: 'all-refused',
+      says: 'Every attempt is refused (SYN, RST/ACK) and the monitor never reports CONNECTED.',
+      observe: (r) => [r.facts.syns === r.facts.rsts, r.facts.connected],
+      expect: { equals: [true, 0] },
+    },
+    {
+      id: 'enough',
+      says: `At least ${ATTEMPTS} attempts were watched, covering every even port of the range several times.`,
+      observe: (r) => r.facts.syns,
+      expect: { atLeast: ATTEMPTS },
+    },
+    {
+      id: 'ports',
+      says: 'The source ports still come from the range, with the reserved one skipped.',
+      observe: (r) => r.facts.distinctSourcePorts,
+      expect: { atLeast: 8 },
+    },
   ],
   async run(ctx) {
-    const host = await ctx.host('host', { sysctls: { 'net.ipv4.ip_local_port_range': '40490 40510', 'net.ipv4.ip_local_reserved_ports': String(TARGET) } });
+    const host = await ctx.host('host', {
+      sysctls: {
+        'net.ipv4.ip_local_port_range': '40490 40510',
+        'net.ipv4.ip_local_reserved_ports': String(TARGET),
+      },
+    });
     const capture = await ctx.capture(host, 'lo');
-    const dealer = await zmqSocket(ctx, host, { type: 'dealer', connect: `tcp://127.0.0.1:${TARGET}`, reconnectIvl: 10 });
+    const dealer = await zmqSocket(ctx, host, {
+      type: 'dealer',
+      connect: `tcp://127.0.0.1:${TARGET}`,
+      reconnectIvl: 10,
+    });
     await nth(dealer, 'zmq:connect:retry', ATTEMPTS, 20_000);
     const packets = await capture.stop();
     await dealer.stop();

@@ -36,7 +36,8 @@ interface Outcome {
   selfFlags: string[];
 }
 
-const per = (type: string, key: keyof Outcome) => (r: { facts: Record<string, unknown> }) => (r.facts[type] as Outcome)[key];
+const per = (type: string, key: keyof Outcome) => (r: { facts: Record<string, unknown> }) =>
+  (r.facts[type] as Outcome)[key];
 
 export default defineLab({
   id: 'zeromq/self-connect',
@@ -45,65 +46,169 @@ export default defineLab({
   // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
   claims: [
-    { id: 'all-self', says: 'Every socket type ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.', observe: (r) => TYPES.map((t) => (r.facts[t] as Outcome).selfConnected), expect: { equals: [true, true, true, true, true] } },
-    { id: 'dealer-events', says: 'DEALER: the monitor reports connect and handshake, as for a real peer.', observe: per('dealer', 'eventsAfterSelf'), expect: { equals: ['connect', 'handshake'] } },
-    { id: 'pair-events', says: 'PAIR: the same, connect and handshake.', observe: per('pair', 'eventsAfterSelf'), expect: { equals: ['connect', 'handshake'] } },
-    { id: 'dealer-echo', says: 'A DEALER connected to itself receives the message it sends.', observe: per('dealer', 'echo'), expect: { equals: 'ping' } },
-    { id: 'stuck-state', says: 'DEALER and PAIR stay ESTABLISHED to themselves to the end of the watch: no FIN, no new attempt.', observe: (r) => ['dealer', 'pair'].map((t) => [(r.facts[t] as Outcome).ssState, (r.facts[t] as Outcome).finAfterSelf, (r.facts[t] as Outcome).retriedWithinWatch]), expect: { equals: [['ESTAB', false, false], ['ESTAB', false, false]] } },
-    { id: 'rejecting-events', says: 'REQ, SUB and PUSH: the monitor reports connect then disconnect, and nothing about a failed handshake.', observe: (r) => ['req', 'sub', 'push'].map((t) => (r.facts[t] as Outcome).eventsAfterSelf), expect: { equals: [['connect', 'disconnect'], ['connect', 'disconnect'], ['connect', 'disconnect']] } },
-    { id: 'rejecting-fin', says: 'REQ, SUB and PUSH close the self-connection with a FIN right after reading their own READY.', observe: (r) => ['req', 'sub', 'push'].map((t) => (r.facts[t] as Outcome).finAfterSelf), expect: { equals: [true, true, true] } },
-    { id: 'never-reconnect', says: 'After that FIN, none of them tries again within the watch: the session is terminated, not reconnected.', observe: (r) => ['req', 'sub', 'push'].map((t) => (r.facts[t] as Outcome).retriedWithinWatch), expect: { equals: [false, false, false] } },
-    { id: 'ready-sizes', says: 'The READY command each socket sends itself is 43 bytes for DEALER, 40 for REQ (both carry an empty Identity), 28 for PAIR and PUSH, 27 for SUB.', observe: (r) => TYPES.map((t) => (r.facts[t] as Outcome).readyBytes), expect: { equals: [43, 28, 40, 27, 28] } },
+    {
+      id: 'all-self',
+      says: 'Every socket type ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.',
+      observe: (r) => TYPES.map((t) => (r.facts[t] as Outcome).selfConnected),
+      expect: { equals: [true, true, true, true, true] },
+    },
+    {
+      id: 'dealer-events',
+      says: 'DEALER: the monitor reports connect and handshake, as for a real peer.',
+      observe: per('dealer', 'eventsAfterSelf'),
+      expect: { equals: ['connect', 'handshake'] },
+    },
+    {
+      id: 'pair-events',
+      says: 'PAIR: the same, connect and handshake.',
+      observe: per('pair', 'eventsAfterSelf'),
+      expect: { equals: ['connect', 'handshake'] },
+    },
+    {
+      id: 'dealer-echo',
+      says: 'A DEALER connected to itself receives the message it sends.',
+      observe: per('dealer', 'echo'),
+      expect: { equals: 'ping' },
+    },
+    {
+      id: 'stuck-state',
+      says: 'DEALER and PAIR stay ESTABLISHED to themselves to the end of the watch: no FIN, no new attempt.',
+      observe: (r) =>
+        ['dealer', 'pair'].map((t) => [
+          (r.facts[t] as Outcome).ssState,
+          (r.facts[t] as Outcome).finAfterSelf,
+          (r.facts[t] as Outcome).retriedWithinWatch,
+        ]),
+      expect: {
+        equals: [
+          ['ESTAB', false, false],
+          ['ESTAB', false, false],
+        ],
+      },
+    },
+    {
+      id: 'rejecting-events',
+      says: 'REQ, SUB and PUSH: the monitor reports connect then disconnect, and nothing about a failed handshake.',
+      observe: (r) => ['req', 'sub', 'push'].map((t) => (r.facts[t] as Outcome).eventsAfterSelf),
+      expect: {
+        equals: [
+          ['connect', 'disconnect'],
+          ['connect', 'disconnect'],
+          ['connect', 'disconnect'],
+        ],
+      },
+    },
+    {
+      id: 'rejecting-fin',
+      says: 'REQ, SUB and PUSH close the self-connection with a FIN right after reading their own READY.',
+      observe: (r) => ['req', 'sub', 'push'].map((t) => (r.facts[t] as Outcome).finAfterSelf),
+      expect: { equals: [true, true, true] },
+    },
+    {
+      id: 'never-reconnect',
+      says: 'After that FIN, none of them tries again within the watch: the session is terminated, not reconnected.',
+      observe: (r) => ['req', 'sub', 'push'].map((t) => (r.facts[t] as Outcome).retriedWithinWatch),
+      expect: { equals: [false, false, false] },
+    },
+    {
+      id: 'ready-sizes',
+      says: 'The READY command each socket sends itself is 43 bytes for DEALER, 40 for REQ (both carry an empty Identity), 28 for PAIR and PUSH, 27 for SUB.',
+      observe: (r) => TYPES.map((t) => (r.facts[t] as Outcome).readyBytes),
+      expect: { equals: [43, 28, 40, 27, 28] },
+    },
   ],
   async run(ctx) {
     // Five independent namespaces: set up at once.
-    const hosts: Record<string, Host> = Object.fromEntries(await Promise.all(TYPES.map(
-      async (type) => [type, await ctx.host(type, { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } })] as const)));
+    const hosts: Record<string, Host> = Object.fromEntries(
+      await Promise.all(
+        TYPES.map(
+          async (type) =>
+            [
+              type,
+              await ctx.host(type, { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } }),
+            ] as const,
+        ),
+      ),
+    );
     const captured: Record<string, import('../_lib/types.ts').Packet[]> = {};
     let dealerPcap: Buffer | undefined;
-    const outcomes = await Promise.all(TYPES.map(async (type): Promise<[string, Outcome]> => {
-      const host = hosts[type];
-      const capture = await ctx.capture(host, 'lo');
-      const probe = await zmqSocket(ctx, host, { type, connect: `tcp://127.0.0.1:${TARGET}`, handshakeIvl: HANDSHAKE_IVL_MS, echo: 'ping' });
-      const connected = await probe.waitFor('zmq:connect', 30_000);
-      // Watch: a new attempt after the self-connection would be a connect:retry or connect:delay.
-      const retried = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => { clearInterval(poll); resolve(false); }, WATCH_MS);
-        const poll = setInterval(() => {
-          if (probe.events.some((e) => e.t > connected.t && /^zmq:connect:(retry|delay)$/.test(e.event))) {
-            clearTimeout(timer); clearInterval(poll); resolve(true);
-          }
-        }, 20);
-      });
-      const sockets = await tcpSockets(host);
-      const self = sockets.find((s) => s.local === `127.0.0.1:${TARGET}` && s.peer === `127.0.0.1:${TARGET}`);
-      ctx.note(host, 'ss', { state: self?.state ?? '(none)', local: self?.local, peer: self?.peer });
-      // Capture first: closing the socket at the end sends a FIN of its own, which is not evidence.
-      const packets = await capture.stop();
-      await probe.stop();
-      captured[type] = packets;
-      if (type === 'dealer') dealerPcap = capture.pcap;
-      const selfPackets = tcp(packets).filter((p) => p.tcp.srcPort === TARGET && p.tcp.dstPort === TARGET);
-      const payloads = selfPackets.filter((p) => p.tcp.payloadLength > 0).map((p) => p.tcp.payloadLength);
-      let sum = 0;
-      let i = 0;
-      while (i < payloads.length && sum < 64) sum += payloads[i++];
-      const events = monitorEvents(probe);
-      const after = events.filter((e: LabEvent) => e.t >= connected.t);
-      const echo = probe.events.find((e) => e.event === 'echo');
-      return [type, {
-        selfConnected: selfPackets.some((p) => p.tcp.flags === 'S'),
-        attemptsBefore: events.filter((e) => e.event === 'zmq:connect:retry' && e.t < connected.t).length,
-        retryWaitS: events.filter((e) => e.event === 'zmq:connect:retry' && e.t < connected.t).reduce((s, e) => s + Number(e.interval ?? 0), 0) / 1000,
-        eventsAfterSelf: names(after),
-        echo: echo ? String(echo.received) : null,
-        readyBytes: payloads[i],
-        finAfterSelf: selfPackets.some((p) => p.tcp.fin),
-        selfFlags: selfPackets.map((p) => p.tcp.flags),
-        retriedWithinWatch: retried,
-        ssState: self?.state ?? '(none)',
-      }];
-    }));
+    const outcomes = await Promise.all(
+      TYPES.map(async (type): Promise<[string, Outcome]> => {
+        const host = hosts[type];
+        const capture = await ctx.capture(host, 'lo');
+        const probe = await zmqSocket(ctx, host, {
+          type,
+          connect: `tcp://127.0.0.1:${TARGET}`,
+          handshakeIvl: HANDSHAKE_IVL_MS,
+          echo: 'ping',
+        });
+        const connected = await probe.waitFor('zmq:connect', 30_000);
+        // Watch: a new attempt after the self-connection would be a connect:retry or connect:delay.
+        const retried = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            clearInterval(poll);
+            resolve(false);
+          }, WATCH_MS);
+          const poll = setInterval(() => {
+            if (
+              probe.events.some(
+                (e) => e.t > connected.t && /^zmq:connect:(retry|delay)$/.test(e.event),
+              )
+            ) {
+              clearTimeout(timer);
+              clearInterval(poll);
+              resolve(true);
+            }
+          }, 20);
+        });
+        const sockets = await tcpSockets(host);
+        const self = sockets.find(
+          (s) => s.local === `127.0.0.1:${TARGET}` && s.peer === `127.0.0.1:${TARGET}`,
+        );
+        ctx.note(host, 'ss', {
+          state: self?.state ?? '(none)',
+          local: self?.local,
+          peer: self?.peer,
+        });
+        // Capture first: closing the socket at the end sends a FIN of its own, which is not evidence.
+        const packets = await capture.stop();
+        await probe.stop();
+        captured[type] = packets;
+        if (type === 'dealer') dealerPcap = capture.pcap;
+        const selfPackets = tcp(packets).filter(
+          (p) => p.tcp.srcPort === TARGET && p.tcp.dstPort === TARGET,
+        );
+        const payloads = selfPackets
+          .filter((p) => p.tcp.payloadLength > 0)
+          .map((p) => p.tcp.payloadLength);
+        let sum = 0;
+        let i = 0;
+        while (i < payloads.length && sum < 64) sum += payloads[i++];
+        const events = monitorEvents(probe);
+        const after = events.filter((e: LabEvent) => e.t >= connected.t);
+        const echo = probe.events.find((e) => e.event === 'echo');
+        return [
+          type,
+          {
+            selfConnected: selfPackets.some((p) => p.tcp.flags === 'S'),
+            attemptsBefore: events.filter(
+              (e) => e.event === 'zmq:connect:retry' && e.t < connected.t,
+            ).length,
+            retryWaitS:
+              events
+                .filter((e) => e.event === 'zmq:connect:retry' && e.t < connected.t)
+                .reduce((s, e) => s + Number(e.interval ?? 0), 0) / 1000,
+            eventsAfterSelf: names(after),
+            echo: echo ? String(echo.received) : null,
+            readyBytes: payloads[i],
+            finAfterSelf: selfPackets.some((p) => p.tcp.fin),
+            selfFlags: selfPackets.map((p) => p.tcp.flags),
+            retriedWithinWatch: retried,
+            ssState: self?.state ?? '(none)',
+          },
+        ];
+      }),
+    );
     // The recording keeps one capture, the DEALER's, so its .pcap and its packets are the same.
     ctx.pcaps.splice(0, ctx.pcaps.length, ...(dealerPcap ? [dealerPcap] : []));
     return {
@@ -117,13 +222,15 @@ export default defineLab({
       facts: {
         ...Object.fromEntries(outcomes),
         // Flat copies for quoting in the chapter.
-        ...Object.fromEntries(outcomes.flatMap(([type, o]) => [
-          [`${type}Events`, o.eventsAfterSelf.join(', ')],
-          [`${type}State`, o.ssState],
-          [`${type}ReadyBytes`, o.readyBytes],
-          [`${type}AttemptsBefore`, o.attemptsBefore],
-        ])),
-        dealerEcho: (outcomes.find(([t]) => t === 'dealer')![1]).echo,
+        ...Object.fromEntries(
+          outcomes.flatMap(([type, o]) => [
+            [`${type}Events`, o.eventsAfterSelf.join(', ')],
+            [`${type}State`, o.ssState],
+            [`${type}ReadyBytes`, o.readyBytes],
+            [`${type}AttemptsBefore`, o.attemptsBefore],
+          ]),
+        ),
+        dealerEcho: outcomes.find(([t]) => t === 'dealer')![1].echo,
         watchS: WATCH_MS / 1000,
         handshakeIvlMs: HANDSHAKE_IVL_MS,
       },

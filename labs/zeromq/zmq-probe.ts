@@ -17,23 +17,25 @@ import * as zmq from 'zeromq';
 
 const mono = () => Number(process.hrtime.bigint()) / 1e9;
 function emit(event: string, fields: Record<string, unknown> = {}) {
-  process.stdout.write(`${JSON.stringify({ event, mono: Math.round(mono() * 1e6) / 1e6, ...fields })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event, mono: Math.round(mono() * 1e6) / 1e6, ...fields })}\n`,
+  );
 }
 
 /** zeromq.js event names → the libzmq constants of zmq_socket_monitor(3). */
 const ZMQ_NAMES: Record<string, string> = {
-  'accept': 'ZMQ_EVENT_ACCEPTED',
+  accept: 'ZMQ_EVENT_ACCEPTED',
   'accept:error': 'ZMQ_EVENT_ACCEPT_FAILED',
-  'bind': 'ZMQ_EVENT_LISTENING',
+  bind: 'ZMQ_EVENT_LISTENING',
   'bind:error': 'ZMQ_EVENT_BIND_FAILED',
-  'connect': 'ZMQ_EVENT_CONNECTED',
+  connect: 'ZMQ_EVENT_CONNECTED',
   'connect:delay': 'ZMQ_EVENT_CONNECT_DELAYED',
   'connect:retry': 'ZMQ_EVENT_CONNECT_RETRIED',
-  'close': 'ZMQ_EVENT_CLOSED',
+  close: 'ZMQ_EVENT_CLOSED',
   'close:error': 'ZMQ_EVENT_CLOSE_FAILED',
-  'disconnect': 'ZMQ_EVENT_DISCONNECTED',
-  'end': 'ZMQ_EVENT_MONITOR_STOPPED',
-  'handshake': 'ZMQ_EVENT_HANDSHAKE_SUCCEEDED',
+  disconnect: 'ZMQ_EVENT_DISCONNECTED',
+  end: 'ZMQ_EVENT_MONITOR_STOPPED',
+  handshake: 'ZMQ_EVENT_HANDSHAKE_SUCCEEDED',
   'handshake:error:protocol': 'ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL',
   'handshake:error:auth': 'ZMQ_EVENT_HANDSHAKE_FAILED_AUTH',
   'handshake:error:other': 'ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL',
@@ -50,8 +52,15 @@ interface Config {
 }
 
 const SOCKETS: Record<string, new () => zmq.Socket> = {
-  dealer: zmq.Dealer, pair: zmq.Pair, req: zmq.Request, rep: zmq.Reply, sub: zmq.Subscriber,
-  pub: zmq.Publisher, push: zmq.Push, pull: zmq.Pull, router: zmq.Router,
+  dealer: zmq.Dealer,
+  pair: zmq.Pair,
+  req: zmq.Request,
+  rep: zmq.Reply,
+  sub: zmq.Subscriber,
+  pub: zmq.Publisher,
+  push: zmq.Push,
+  pull: zmq.Pull,
+  router: zmq.Router,
 };
 
 function fatal(call: string, err: unknown): never {
@@ -70,7 +79,9 @@ try {
 }
 const Kind = SOCKETS[config.type];
 if (!Kind || (!config.connect && !config.bind)) {
-  process.stderr.write(`zmq-probe: type must be one of ${Object.keys(SOCKETS).join(', ')}, and connect or bind given\n`);
+  process.stderr.write(
+    `zmq-probe: type must be one of ${Object.keys(SOCKETS).join(', ')}, and connect or bind given\n`,
+  );
   process.exit(64);
 }
 
@@ -88,7 +99,8 @@ for (const name of Object.keys(ZMQ_NAMES)) {
     const fields: Record<string, unknown> = { zmq: ZMQ_NAMES[name] };
     if ('address' in ev) fields.address = ev.address;
     if ('interval' in ev) fields.interval = ev.interval;
-    if ('error' in ev && ev.error) fields.error = (ev.error as { code?: string }).code ?? String(ev.error);
+    if ('error' in ev && ev.error)
+      fields.error = (ev.error as { code?: string }).code ?? String(ev.error);
     emit(`zmq:${name}`, fields);
     if (name === 'handshake' && config.echo !== undefined) void echo(config.echo);
   });

@@ -10,6 +10,8 @@ export interface EndSection {
 export function endSections(data: { myths?: unknown[]; questions?: unknown[] }): EndSection[] {
   return [
     ...(data.myths?.length ? [{ slug: 'myths-checked', text: 'Myths, checked' }] : []),
-    ...(data.questions?.length ? [{ slug: 'interview-questions', text: 'Interview questions' }] : []),
+    ...(data.questions?.length
+      ? [{ slug: 'interview-questions', text: 'Interview questions' }]
+      : []),
   ];
 }

@@ -5,7 +5,11 @@
  */
 import { z } from 'astro/zod';
 
-const text = (what: string) => z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`);
+const text = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .min(1, `${what} must not be empty`);
 
 /** `#section-anchor` in the same chapter, or a lab id `chapter/lab` whose card holds the evidence. */
 export const evidenceRef = z

@@ -11,7 +11,11 @@ const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.i
 
 /** A decoded packet: must have its index, time and IP header. */
 const packetSchema = z.custom<Packet>(
-  (p) => isObject(p) && typeof (p as Packet).n === 'number' && typeof (p as Packet).t === 'number' && isObject((p as Packet).ip),
+  (p) =>
+    isObject(p) &&
+    typeof (p as Packet).n === 'number' &&
+    typeof (p as Packet).t === 'number' &&
+    isObject((p as Packet).ip),
   { message: 'a packet needs n, t and ip' },
 );
 

@@ -9,7 +9,8 @@ import { getCollection, getEntry } from 'astro:content';
 import { labs, findLab } from '../../labs/index.ts';
 import type { LabDefinition, LabRun } from '../../labs/_lib/types.ts';
 
-const knownLabs = () => (labs.length ? labs.map((l) => l.id).join(', ') : '(none registered in labs/index.ts)');
+const knownLabs = () =>
+  labs.length ? labs.map((l) => l.id).join(', ') : '(none registered in labs/index.ts)';
 
 /** The registered lab with this id; throws listing the known ids. */
 export function requireLab(id: string): LabDefinition {
@@ -54,7 +55,9 @@ export function pcapFile(id: string): string {
 /** Site URL of a lab's recorded capture; throws if the .pcap is not committed. */
 export function pcapHref(id: string): string {
   if (!existsSync(pcapFile(id))) {
-    throw new Error(`Lab "${id}" has no capture: expected ${recordedPath(id, 'pcap')} next to its .json.`);
+    throw new Error(
+      `Lab "${id}" has no capture: expected ${recordedPath(id, 'pcap')} next to its .json.`,
+    );
   }
   return `${import.meta.env.BASE_URL.replace(/\/$/, '')}/recorded/${id}.pcap`;
 }
@@ -65,12 +68,17 @@ const probeFiles = import.meta.glob<string>('../../labs/**/*.{c,h}', {
   import: 'default',
   eager: true,
 });
-const probes = new Map(Object.entries(probeFiles).map(([k, src]) => [k.replace(/^\.\.\/\.\.\/labs\//, ''), src]));
+const probes = new Map(
+  Object.entries(probeFiles).map(([k, src]) => [k.replace(/^\.\.\/\.\.\/labs\//, ''), src]),
+);
 
 /** Source text of a probe named relative to labs/ (e.g. `probes/common.h`); throws listing the known files. */
 export function probeSource(path: string): string {
   const src = probes.get(path);
-  if (src === undefined) throw new Error(`Unknown probe "${path}". C files under labs/: ${[...probes.keys()].join(', ')}`);
+  if (src === undefined)
+    throw new Error(
+      `Unknown probe "${path}". C files under labs/: ${[...probes.keys()].join(', ')}`,
+    );
   return src;
 }
 

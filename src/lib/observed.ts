@@ -6,7 +6,10 @@ import { formatValue } from './format.ts';
 import { requireRecording } from './labs.ts';
 
 /** The displayed value and its tooltip; throws listing the recorded facts when `fact` is unknown. */
-export async function observedFact(lab: string, fact: string): Promise<{ value: string; title: string }> {
+export async function observedFact(
+  lab: string,
+  fact: string,
+): Promise<{ value: string; title: string }> {
   const run = await requireRecording(lab);
   if (!Object.hasOwn(run.facts, fact)) {
     const known = Object.keys(run.facts);
@@ -20,7 +23,8 @@ export async function observedFact(lab: string, fact: string): Promise<{ value: 
   };
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** `md` with every `<Observed lab="…" fact="…" />` replaced by the recorded value as HTML. */
 export async function resolveObserved(md: string): Promise<string> {
@@ -28,7 +32,10 @@ export async function resolveObserved(md: string): Promise<string> {
   let out = md;
   for (const [tag, lab, fact] of tags) {
     const { value, title } = await observedFact(lab!, fact!);
-    out = out.replace(tag, `<span class="observed" title="${escape(title)}">${escape(value)}</span>`);
+    out = out.replace(
+      tag,
+      `<span class="observed" title="${escape(title)}">${escape(value)}</span>`,
+    );
   }
   return out;
 }

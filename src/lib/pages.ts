@@ -43,7 +43,12 @@ export function chapterEntries(docs: Doc[]): Array<{ slug: string; label: string
  * URL of the evidence a myth or answer names: a `#fragment` of its own page, or the card of a lab
  * on the page whose frontmatter lists it. Throws when no page shows that lab.
  */
-export function evidenceHref(ref: string, page: Pick<Doc, 'id'>, docs: Doc[], absolute: boolean): string {
+export function evidenceHref(
+  ref: string,
+  page: Pick<Doc, 'id'>,
+  docs: Doc[],
+  absolute: boolean,
+): string {
   if (ref.startsWith('#')) return absolute ? `${pageHref(page)}${ref}` : ref;
   const shown = docs.find((d) => d.data.labs?.includes(ref));
   if (!shown) {

@@ -11,4 +11,5 @@ const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
 </svg>`;
 
 /** The icon as SVG. */
-export const GET: APIRoute = () => new Response(svg, { headers: { 'Content-Type': 'image/svg+xml' } });
+export const GET: APIRoute = () =>
+  new Response(svg, { headers: { 'Content-Type': 'image/svg+xml' } });

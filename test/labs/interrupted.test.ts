@@ -27,34 +27,37 @@ function probeRunning(tag: string): boolean {
   });
 }
 
-describe.skipIf(skipLive).each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)('a lab run stopped by %s', (signal) => {
-  it('ends promptly and leaves no process, namespace or setting behind', async () => {
-    const before = hostState();
-    const tag = randomUUID();
-    const child = spawn(process.execPath, [resolve(ROOT, 'labs/cli.ts'), LAB], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', SOCKET_LABS_RUN_TAG: tag },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+describe.skipIf(skipLive).each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)(
+  'a lab run stopped by %s',
+  (signal) => {
+    it('ends promptly and leaves no process, namespace or setting behind', async () => {
+      const before = hostState();
+      const tag = randomUUID();
+      const child = spawn(process.execPath, [resolve(ROOT, 'labs/cli.ts'), LAB], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', SOCKET_LABS_RUN_TAG: tag },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
 
-    // Mid-run: the client probe is up and its SYNs are being dropped.
-    await expect.poll(() => probeRunning(tag), { timeout: 15_000, interval: 20 }).toBe(true);
-    const stoppedAt = performance.now();
-    child.kill(signal);
-    const code = await exited;
+      // Mid-run: the client probe is up and its SYNs are being dropped.
+      await expect.poll(() => probeRunning(tag), { timeout: 15_000, interval: 20 }).toBe(true);
+      const stoppedAt = performance.now();
+      child.kill(signal);
+      const code = await exited;
 
-    if (signal === 'SIGKILL') expect(code).toBeNull();
-    else {
-      expect(code).toBe(EXIT.interrupted);
-      expect(stderr).toMatch(/interrupted: cleaning up/);
-    }
-    // Every process of the run is gone within a second (SIGKILL: the run notices its launcher's
-    // pipe closing and ends itself, taking its PID namespace down).
-    await expect.poll(() => taggedProcesses(tag), { timeout: 5_000, interval: 20 }).toEqual([]);
-    expect(performance.now() - stoppedAt).toBeLessThan(3_000);
-    expect(hostState()).toEqual(before);
-  }, 30_000);
-});
+      if (signal === 'SIGKILL') expect(code).toBeNull();
+      else {
+        expect(code).toBe(EXIT.interrupted);
+        expect(stderr).toMatch(/interrupted: cleaning up/);
+      }
+      // Every process of the run is gone within a second (SIGKILL: the run notices its launcher's
+      // pipe closing and ends itself, taking its PID namespace down).
+      await expect.poll(() => taggedProcesses(tag), { timeout: 5_000, interval: 20 }).toEqual([]);
+      expect(performance.now() - stoppedAt).toBeLessThan(3_000);
+      expect(hostState()).toEqual(before);
+    }, 30_000);
+  },
+);

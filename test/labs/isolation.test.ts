@@ -10,7 +10,11 @@ import { skipLive } from '../support/gate.ts';
 
 // Both use the same addresses and ports; the accept-queue lab also counts host-wide-looking
 // counters (nstat), which must be per-run.
-const RUNS = ['handshakes/accept-queue-overflow', 'handshakes/accept-queue-overflow', 'handshakes/self-connect'];
+const RUNS = [
+  'handshakes/accept-queue-overflow',
+  'handshakes/accept-queue-overflow',
+  'handshakes/self-connect',
+];
 
 describe.skipIf(skipLive)('labs run concurrently', () => {
   it('give the same results as alone', async () => {

@@ -15,7 +15,9 @@ import { hostState } from '../support/host-state.ts';
 
 /** `LABS=teardown npx vitest run test/labs` runs only the labs whose id starts with a prefix. */
 const only = process.env.LABS?.split(',').filter(Boolean);
-const labs = only ? allLabs.filter((lab) => only.some((prefix) => lab.id.startsWith(prefix))) : allLabs;
+const labs = only
+  ? allLabs.filter((lab) => only.some((prefix) => lab.id.startsWith(prefix)))
+  : allLabs;
 
 async function runAll(): Promise<Map<string, LabRun>> {
   const ids = slowestFirst(labs.map((lab) => lab.id));

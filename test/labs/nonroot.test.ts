@@ -23,17 +23,38 @@ const LABS = ['handshakes/three-way-handshake', 'handshakes/connection-refused']
 describe.skipIf(skipLive || !isRoot)('labs as an unprivileged user', () => {
   let workspace: string;
   const asNobody = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync('setpriv', ['--reuid', NOBODY, '--regid', NOBODY, '--clear-groups', '--',
-      'env', '-i', `PATH=${process.env.PATH}`, 'HOME=/nonexistent', `SOCKET_LABS_CACHE=${join(workspace, 'cache')}`,
-      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      join(workspace, 'node'), join(workspace, 'labs', 'cli.ts'), ...args],
+    spawnSync(
+      'setpriv',
+      [
+        '--reuid',
+        NOBODY,
+        '--regid',
+        NOBODY,
+        '--clear-groups',
+        '--',
+        'env',
+        '-i',
+        `PATH=${process.env.PATH}`,
+        'HOME=/nonexistent',
+        `SOCKET_LABS_CACHE=${join(workspace, 'cache')}`,
+        ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        join(workspace, 'node'),
+        join(workspace, 'labs', 'cli.ts'),
+        ...args,
+      ],
       // The checkout may sit in a directory the uid cannot enter (mktemp -d is 0700): run from the workspace.
-      { encoding: 'utf8', timeout: 60_000, cwd: workspace });
+      { encoding: 'utf8', timeout: 60_000, cwd: workspace },
+    );
 
   beforeAll(() => {
     workspace = mkdtempSync(join(tmpdir(), 'labs-nonroot-'));
-    cpSync(join(ROOT, 'labs'), join(workspace, 'labs'), { recursive: true, filter: (src) => !src.includes('/recorded') });
-    cpSync(join(ROOT, 'node_modules', 'zx'), join(workspace, 'node_modules', 'zx'), { recursive: true });
+    cpSync(join(ROOT, 'labs'), join(workspace, 'labs'), {
+      recursive: true,
+      filter: (src) => !src.includes('/recorded'),
+    });
+    cpSync(join(ROOT, 'node_modules', 'zx'), join(workspace, 'node_modules', 'zx'), {
+      recursive: true,
+    });
     cpSync(process.execPath, join(workspace, 'node'));
     cpSync(join(ROOT, 'package.json'), join(workspace, 'package.json'));
     mkdirSync(join(workspace, 'cache'));
@@ -55,6 +76,8 @@ describe.skipIf(skipLive || !isRoot)('labs as an unprivileged user', () => {
     const result = asNobody([LABS[0]], { SOCKET_LABS_SIMULATE_REFUSAL: '1' });
     expect(result.status).toBe(EXIT.noSandbox);
     expect(result.stderr).toMatch(/^lab: Cannot create the lab's namespaces/m);
-    expect(result.stderr).toMatch(/apparmor_restrict_unprivileged_userns.*unprivileged_userns_clone.*max_user_namespaces.*or run as root/s);
+    expect(result.stderr).toMatch(
+      /apparmor_restrict_unprivileged_userns.*unprivileged_userns_clone.*max_user_namespaces.*or run as root/s,
+    );
   });
 });

@@ -9,7 +9,10 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { site, sitePages, useBrowser, useTab } from './support/site.ts';
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
 
 /** The axe rules whose outcome depends on the colour scheme. */
 const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
@@ -38,7 +41,13 @@ describe.skipIf(!!site.skip)('accessibility', () => {
   const visit = useTab(browser);
   const probes = sitePages().filter((p) => p.startsWith('/probes/'));
   const audited = [...sitePages().filter((p) => !p.startsWith('/probes/')), ...probes.slice(0, 1)];
-  const cases = audited.flatMap((path) => [[path, 'light', 'every axe rule'], [path, 'dark', "axe's colour rules"]] as const);
+  const cases = audited.flatMap(
+    (path) =>
+      [
+        [path, 'light', 'every axe rule'],
+        [path, 'dark', "axe's colour rules"],
+      ] as const,
+  );
 
   it.each(cases)('%s in %s mode breaks none of %s (serious or critical)', async (path, theme) => {
     const { page } = await visit(path, theme);
@@ -48,15 +57,26 @@ describe.skipIf(!!site.skip)('accessibility', () => {
     const only = theme === 'dark' ? COLOUR_RULES : undefined;
     const violations: Violation[] = await page.evaluate(async (runOnly) => {
       // @ts-expect-error axe is the global the injected script defines
-      const result = await window.axe.run(document, { resultTypes: ['violations'], ...(runOnly ? { runOnly } : {}) });
+      const result = await window.axe.run(document, {
+        resultTypes: ['violations'],
+        ...(runOnly ? { runOnly } : {}),
+      });
       return result.violations;
     }, only);
     const isAccepted = (v: Violation) =>
-      accepted.some((a) => a.rule === v.id && v.nodes.every((n) => a.target.test(n.target.join(' '))));
-    const summary = (v: Violation) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`;
+      accepted.some(
+        (a) => a.rule === v.id && v.nodes.every((n) => a.target.test(n.target.join(' '))),
+      );
+    const summary = (v: Violation) =>
+      `${v.impact} ${v.id}: ${v.help} — ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', ')}`;
     const minor = violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
     if (minor.length) console.info(`${path} (${theme}): ${minor.map(summary).join('; ')}`);
-    const serious = violations.filter((v) => (v.impact === 'serious' || v.impact === 'critical') && !isAccepted(v));
+    const serious = violations.filter(
+      (v) => (v.impact === 'serious' || v.impact === 'critical') && !isAccepted(v),
+    );
     expect(serious.map(summary)).toEqual([]);
   });
 });

@@ -25,7 +25,14 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
   const facts = new Map<string, PageFacts>();
 
   it('has the home page, every chapter and the practice and reference pages', () => {
-    for (const path of ['/', '/running-labs/', '/practice/', '/myths/', '/glossary/', ...chapterPaths()]) {
+    for (const path of [
+      '/',
+      '/running-labs/',
+      '/practice/',
+      '/myths/',
+      '/glossary/',
+      ...chapterPaths(),
+    ]) {
       expect(pages).toContain(path);
     }
   });
@@ -35,7 +42,9 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
     facts.set(
       path,
       await page.evaluate(() => ({
-        ids: [...document.querySelectorAll('[id], a[name]')].map((e) => e.id || e.getAttribute('name')!),
+        ids: [...document.querySelectorAll('[id], a[name]')].map(
+          (e) => e.id || e.getAttribute('name')!,
+        ),
         links: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
         prev: document.querySelector<HTMLAnchorElement>('a[rel="prev"]')?.pathname,
         next: document.querySelector<HTMLAnchorElement>('a[rel="next"]')?.pathname,
@@ -44,7 +53,9 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
           ladder: !!el.querySelector('figure.ladder svg[role="img"], figure.ladder .ladder-empty'),
           pcap: el.querySelector<HTMLAnchorElement>('a[download]')?.href,
         })),
-        questions: document.querySelectorAll('.sl-heading-wrapper:has(#interview-questions) ~ .questions details.question').length,
+        questions: document.querySelectorAll(
+          '.sl-heading-wrapper:has(#interview-questions) ~ .questions details.question',
+        ).length,
       })),
     );
     expect(problems).toEqual([]);
@@ -66,8 +77,10 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
           }
           continue;
         }
-        if (!files.has(url.pathname)) files.set(url.pathname, (await fetch(site.url + url.pathname)).status);
-        if (files.get(url.pathname) !== 200) broken.push(`${from} → ${url.pathname}: HTTP ${files.get(url.pathname)}`);
+        if (!files.has(url.pathname))
+          files.set(url.pathname, (await fetch(site.url + url.pathname)).status);
+        if (files.get(url.pathname) !== 200)
+          broken.push(`${from} → ${url.pathname}: HTTP ${files.get(url.pathname)}`);
       }
     }
     expect(broken).toEqual([]);
@@ -83,15 +96,27 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
   });
 
   // From the visit above: every page was loaded once, chapters included.
-  it.each(chapterPaths())('shows every lab of %s as a card with a packet ladder, and ends with interview questions', (path) => {
-    const { cards, questions } = facts.get(path)!;
-    expect(cards.length).toBeGreaterThan(0);
-    for (const card of cards) expect(card, `lab card ${card.lab}`).toMatchObject({ ladder: true, pcap: expect.stringMatching(/\.pcap$/) });
-    expect(questions, `${path} should end with interview questions (frontmatter \`questions\`)`).toBeGreaterThan(0);
-  });
+  it.each(chapterPaths())(
+    'shows every lab of %s as a card with a packet ladder, and ends with interview questions',
+    (path) => {
+      const { cards, questions } = facts.get(path)!;
+      expect(cards.length).toBeGreaterThan(0);
+      for (const card of cards)
+        expect(card, `lab card ${card.lab}`).toMatchObject({
+          ladder: true,
+          pcap: expect.stringMatching(/\.pcap$/),
+        });
+      expect(
+        questions,
+        `${path} should end with interview questions (frontmatter \`questions\`)`,
+      ).toBeGreaterThan(0);
+    },
+  );
 
   it('serves every recorded capture as a pcap file Wireshark can open', async () => {
-    const captures = [...new Set([...facts.values()].flatMap((f) => f.links).filter((l) => l.endsWith('.pcap')))];
+    const captures = [
+      ...new Set([...facts.values()].flatMap((f) => f.links).filter((l) => l.endsWith('.pcap'))),
+    ];
     expect(captures.length).toBeGreaterThan(0);
     for (const href of captures) {
       const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());

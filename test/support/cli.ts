@@ -7,7 +7,8 @@ export type { CliResult };
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Runs `node labs/cli.ts ...args`; never throws on a non-zero exit. */
-export const cli = (args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs?: number) => runCli(args, env, timeoutMs);
+export const cli = (args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs?: number) =>
+  runCli(args, env, timeoutMs);
 
 /** Runs labs live and returns their runs; throws with the CLI's own message if it failed. */
 export async function runLive(ids: string[]): Promise<LabRun[]> {

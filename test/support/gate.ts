@@ -9,4 +9,5 @@ export const availability = await labsAvailability();
 export const labsRequired = process.env.CI === 'true' || process.env.LABS_REQUIRED === '1';
 /** True when the live tests of this file should be skipped. */
 export const skipLive = !availability.ok && !labsRequired;
-if (skipLive) console.warn(`Skipping live labs: this machine cannot run them.\n${availability.reason}`);
+if (skipLive)
+  console.warn(`Skipping live labs: this machine cannot run them.\n${availability.reason}`);

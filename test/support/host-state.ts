@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { labs } from '../../labs/index.ts';
 import { BASELINE_SYSCTLS } from '../../labs/_lib/baseline.ts';
 
-const ip = (...args: string[]) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
+const ip = (...args: string[]) =>
+  JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
 
 /** Every sysctl key some lab pins in its namespaces (from the committed recordings). */
 function touchedSysctls(): string[] {
@@ -43,11 +44,25 @@ export interface HostState {
 export function hostState(): HostState {
   return {
     // Counters and timers move on their own: keep the identity and configuration of each link.
-    links: (ip('link', 'show') as Array<Record<string, unknown>>).map(({ ifname, mtu, flags, address, operstate }) => ({ ifname, mtu, flags, address, operstate })),
-    addresses: (ip('addr', 'show') as Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>).map((l) => ({ ifname: l.ifname, addrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`).sort() })),
+    links: (ip('link', 'show') as Array<Record<string, unknown>>).map(
+      ({ ifname, mtu, flags, address, operstate }) => ({ ifname, mtu, flags, address, operstate }),
+    ),
+    addresses: (
+      ip('addr', 'show') as Array<{
+        ifname: string;
+        addr_info: Array<{ local: string; prefixlen: number }>;
+      }>
+    ).map((l) => ({
+      ifname: l.ifname,
+      addrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`).sort(),
+    })),
     routes: ip('route', 'show', 'table', 'all'),
     namedNamespaces: existsSync('/run/netns') ? readdirSync('/run/netns').sort() : [],
-    listening: execFileSync('ss', ['-H', '-l', '-n', '-t', '-u'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 5).join(' ')).sort(),
+    listening: execFileSync('ss', ['-H', '-l', '-n', '-t', '-u'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).slice(0, 5).join(' '))
+      .sort(),
     sysctls: Object.fromEntries(touchedSysctls().map((key) => [key, readSysctl(key)])),
   };
 }

@@ -23,16 +23,42 @@ const small: BenchCell[] = [
   { n: 100, method: 'a', supported: true, cpuUsPerMsg: 20, syscallsPerMsg: 3 },
   { n: 10000, method: 'a', supported: true, cpuUsPerMsg: 200, syscallsPerMsg: 3 },
   { n: 3, method: 'b', supported: true, cpuUsPerMsg: 1, syscallsPerMsg: 3 },
-  { n: 100, method: 'b', supported: false, reason: 'too many', cpuUsPerMsg: null, syscallsPerMsg: null },
-  { n: 10000, method: 'b', supported: false, reason: 'too many', cpuUsPerMsg: null, syscallsPerMsg: null },
+  {
+    n: 100,
+    method: 'b',
+    supported: false,
+    reason: 'too many',
+    cpuUsPerMsg: null,
+    syscallsPerMsg: null,
+  },
+  {
+    n: 10000,
+    method: 'b',
+    supported: false,
+    reason: 'too many',
+    cpuUsPerMsg: null,
+    syscallsPerMsg: null,
+  },
 ];
 
 describe('decadeRange', () => {
   it.each([
-    [[3, 10000], [1, 10000]],
-    [[7.6, 5477], [1, 10000]],
-    [[3, 3], [1, 10]],
-    [[0.5, 20], [0.1, 100]],
+    [
+      [3, 10000],
+      [1, 10000],
+    ],
+    [
+      [7.6, 5477],
+      [1, 10000],
+    ],
+    [
+      [3, 3],
+      [1, 10],
+    ],
+    [
+      [0.5, 20],
+      [0.1, 100],
+    ],
     [[], [1, 10]],
   ])('bounds %j by whole decades %j', (values, expected) => {
     expect(decadeRange(values)).toEqual(expected);
@@ -40,7 +66,13 @@ describe('decadeRange', () => {
 });
 
 describe('formatTick', () => {
-  it.each([[1, '1'], [10, '10'], [1000, '1k'], [10000, '10k'], [0.1, '0.1']])('prints %d as %s', (v, s) => {
+  it.each([
+    [1, '1'],
+    [10, '10'],
+    [1000, '1k'],
+    [10000, '10k'],
+    [0.1, '0.1'],
+  ])('prints %d as %s', (v, s) => {
     expect(formatTick(v)).toBe(s);
   });
 });
@@ -85,7 +117,10 @@ describe('layoutChart', () => {
   it('leaves out the N a method could not run at, naming the reason, instead of inventing a value', () => {
     const b = layout.series[1]!;
     expect(b.points.map((p) => p.n)).toEqual([3]);
-    expect(b.missing).toEqual([{ n: 100, reason: 'too many' }, { n: 10000, reason: 'too many' }]);
+    expect(b.missing).toEqual([
+      { n: 100, reason: 'too many' },
+      { n: 10000, reason: 'too many' },
+    ]);
     expect(b.path).toBe(`M${b.points[0]!.x} ${b.points[0]!.y}`);
   });
 
@@ -95,7 +130,10 @@ describe('layoutChart', () => {
   });
 
   it('fits the default canvas', () => {
-    expect([layout.width, layout.height]).toEqual([defaultChartOptions.width, defaultChartOptions.height]);
+    expect([layout.width, layout.height]).toEqual([
+      defaultChartOptions.width,
+      defaultChartOptions.height,
+    ]);
   });
 });
 
@@ -120,12 +158,16 @@ describe('the recorded benchmark', () => {
 
   it('shows select() stopping at FD_SETSIZE, and only there', () => {
     const stopped = cells.filter((c) => !c.supported);
-    expect(stopped.map((c) => [c.method, c.n])).toEqual([['select', 3000], ['select', 10000]]);
+    expect(stopped.map((c) => [c.method, c.n])).toEqual([
+      ['select', 3000],
+      ['select', 10000],
+    ]);
     expect(stopped.every((c) => /FD_SETSIZE 1024/.test(c.reason ?? ''))).toBe(true);
   });
 
   it('counts three syscalls per message for every waiting method (wait, recv, send echo)', () => {
-    for (const c of cells.filter((c) => c.supported && c.method !== 'busy')) expect(c.syscallsPerMsg).toBe(3);
+    for (const c of cells.filter((c) => c.supported && c.method !== 'busy'))
+      expect(c.syscallsPerMsg).toBe(3);
   });
 
   it('counts more recv() calls per message for busy-polling as N grows', () => {
@@ -136,7 +178,9 @@ describe('the recorded benchmark', () => {
   it('draws a point for every supported cell of each metric', () => {
     for (const metric of ['cpuUsPerMsg', 'syscallsPerMsg'] as const) {
       const l = layoutChart(cells, metric, bench.methods);
-      expect(l.series.flatMap((s) => s.points)).toHaveLength(cells.filter((c) => c.supported).length);
+      expect(l.series.flatMap((s) => s.points)).toHaveLength(
+        cells.filter((c) => c.supported).length,
+      );
     }
   });
 });

@@ -64,33 +64,45 @@ describe('lab CLI', () => {
   });
 
   it('reports a refused sandbox with exit 3 and names the settings to check', async () => {
-    const { code, stderr } = await cli(['handshakes/connection-refused'], { SOCKET_LABS_SIMULATE_REFUSAL: '1' });
+    const { code, stderr } = await cli(['handshakes/connection-refused'], {
+      SOCKET_LABS_SIMULATE_REFUSAL: '1',
+    });
     expect(code).toBe(EXIT.noSandbox);
     expect(stderr).toMatch(/^lab: Cannot create the lab's namespaces/m);
     expect(stderr).toMatch(/^hint: /m);
   });
 
   it('reports a missing tool with exit 4', async () => {
-    const { code, stderr } = await cli(['handshakes/connection-refused'], { PATH: '/nonexistent-bin' });
+    const { code, stderr } = await cli(['handshakes/connection-refused'], {
+      PATH: '/nonexistent-bin',
+    });
     expect(code).toBe(EXIT.missingTool);
     expect(stderr).toMatch(/^lab: `unshare` was not found on PATH\.$/m);
     expect(stderr).toMatch(/^hint: Install util-linux\.$/m);
   });
 
-  it.skipIf(process.platform !== 'linux')('reports a missing C compiler with exit 4, before making any namespace', async () => {
-    // A PATH holding every tool the sandbox needs except a compiler.
-    const bin = mkdtempSync(join(tmpdir(), 'labs-nocc-'));
-    try {
-      for (const tool of ['unshare', 'ip', 'ss', 'mount', 'mkdir', 'sysctl', 'nstat', 'true']) {
-        const found = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((d) => join(d, tool)).find((p) => existsSync(p));
-        if (found) symlinkSync(found, join(bin, tool));
+  it.skipIf(process.platform !== 'linux')(
+    'reports a missing C compiler with exit 4, before making any namespace',
+    async () => {
+      // A PATH holding every tool the sandbox needs except a compiler.
+      const bin = mkdtempSync(join(tmpdir(), 'labs-nocc-'));
+      try {
+        for (const tool of ['unshare', 'ip', 'ss', 'mount', 'mkdir', 'sysctl', 'nstat', 'true']) {
+          const found = ['/usr/bin', '/bin', '/usr/sbin', '/sbin']
+            .map((d) => join(d, tool))
+            .find((p) => existsSync(p));
+          if (found) symlinkSync(found, join(bin, tool));
+        }
+        const { code, stderr } = await cli(['handshakes/connection-refused'], {
+          CC: '',
+          PATH: bin,
+        });
+        expect(stderr).toMatch(/^lab: No C compiler found/m);
+        expect(stderr).toMatch(/^hint: Install one/m);
+        expect(code).toBe(EXIT.missingTool);
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
       }
-      const { code, stderr } = await cli(['handshakes/connection-refused'], { CC: '', PATH: bin });
-      expect(stderr).toMatch(/^lab: No C compiler found/m);
-      expect(stderr).toMatch(/^hint: Install one/m);
-      expect(code).toBe(EXIT.missingTool);
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

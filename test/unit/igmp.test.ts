@@ -22,19 +22,67 @@ function pcapOf(packets: Buffer[]): Buffer {
 
 /** IPv4 header with the Router Alert option (24 bytes), protocol 2, TTL 1, then the IGMP bytes. */
 function igmpPacket(src: number[], dst: number[], igmp: number[]): Buffer {
-  const ip = [0x46, 0xc0, 0, 24 + igmp.length, 0, 0, 0x40, 0, 1, 2, 0, 0, ...src, ...dst, 0x94, 0x04, 0, 0];
+  const ip = [
+    0x46,
+    0xc0,
+    0,
+    24 + igmp.length,
+    0,
+    0,
+    0x40,
+    0,
+    1,
+    2,
+    0,
+    0,
+    ...src,
+    ...dst,
+    0x94,
+    0x04,
+    0,
+    0,
+  ];
   return Buffer.from([...ip, ...igmp]);
 }
 
 describe('IGMP decoding', () => {
   it('decodes an IGMPv3 report with its group records', () => {
-    const report = [0x22, 0, 0, 0, 0, 0, 0, 2,
-      4, 0, 0, 0, 239, 1, 2, 3,            // CHANGE_TO_EXCLUDE 239.1.2.3, no sources
-      1, 0, 0, 1, 239, 1, 2, 4, 198, 51, 100, 9]; // MODE_IS_INCLUDE 239.1.2.4 from 198.51.100.9
+    const report = [
+      0x22,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      2,
+      4,
+      0,
+      0,
+      0,
+      239,
+      1,
+      2,
+      3, // CHANGE_TO_EXCLUDE 239.1.2.3, no sources
+      1,
+      0,
+      0,
+      1,
+      239,
+      1,
+      2,
+      4,
+      198,
+      51,
+      100,
+      9,
+    ]; // MODE_IS_INCLUDE 239.1.2.4 from 198.51.100.9
     const [p] = decodePcap(pcapOf([igmpPacket([198, 51, 100, 2], [224, 0, 0, 22], report)]));
     expect(p.ip).toMatchObject({ protocol: 2, ttl: 1, dst: '224.0.0.22' });
     expect(p.igmp).toEqual({
-      type: 0x22, version: 3, kind: 'report',
+      type: 0x22,
+      version: 3,
+      kind: 'report',
       records: [
         { type: 4, mode: 'to_ex', group: '239.1.2.3', sources: [] },
         { type: 1, mode: 'is_in', group: '239.1.2.4', sources: ['198.51.100.9'] },
@@ -46,11 +94,31 @@ describe('IGMP decoding', () => {
   });
 
   it.each([
-    [[0x16, 0, 0, 0, 239, 1, 2, 3], { type: 0x16, version: 2, kind: 'report', group: '239.1.2.3' }, 'igmp v2 report 239.1.2.3'],
-    [[0x17, 0, 0, 0, 239, 1, 2, 3], { type: 0x17, version: 2, kind: 'leave', group: '239.1.2.3' }, 'igmp leave 239.1.2.3'],
-    [[0x12, 0, 0, 0, 239, 1, 2, 3], { type: 0x12, version: 1, kind: 'report', group: '239.1.2.3' }, 'igmp v1 report 239.1.2.3'],
-    [[0x11, 100, 0, 0, 0, 0, 0, 0], { type: 0x11, version: 2, kind: 'query', group: '0.0.0.0' }, 'igmp query v2'],
-    [[0x11, 100, 0, 0, 0, 0, 0, 0, 2, 125, 0, 0], { type: 0x11, version: 3, kind: 'query', group: '0.0.0.0' }, 'igmp query v3'],
+    [
+      [0x16, 0, 0, 0, 239, 1, 2, 3],
+      { type: 0x16, version: 2, kind: 'report', group: '239.1.2.3' },
+      'igmp v2 report 239.1.2.3',
+    ],
+    [
+      [0x17, 0, 0, 0, 239, 1, 2, 3],
+      { type: 0x17, version: 2, kind: 'leave', group: '239.1.2.3' },
+      'igmp leave 239.1.2.3',
+    ],
+    [
+      [0x12, 0, 0, 0, 239, 1, 2, 3],
+      { type: 0x12, version: 1, kind: 'report', group: '239.1.2.3' },
+      'igmp v1 report 239.1.2.3',
+    ],
+    [
+      [0x11, 100, 0, 0, 0, 0, 0, 0],
+      { type: 0x11, version: 2, kind: 'query', group: '0.0.0.0' },
+      'igmp query v2',
+    ],
+    [
+      [0x11, 100, 0, 0, 0, 0, 0, 0, 2, 125, 0, 0],
+      { type: 0x11, version: 3, kind: 'query', group: '0.0.0.0' },
+      'igmp query v3',
+    ],
   ])('decodes type %#', (igmp, decoded, text) => {
     const [p] = decodePcap(pcapOf([igmpPacket([198, 51, 100, 2], [224, 0, 0, 1], igmp)]));
     expect(p.igmp).toEqual(decoded);

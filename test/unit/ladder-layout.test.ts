@@ -11,14 +11,19 @@ import {
 } from '../../src/components/ladder/layout.ts';
 
 // Synthetic, hand-written run: veth handshake, data + retransmission, RST, UDP, ICMP, fragments, self-connect.
-const run: LabRun = JSON.parse(readFileSync(new URL('../fixtures/sample-run.json', import.meta.url), 'utf8'));
+const run: LabRun = JSON.parse(
+  readFileSync(new URL('../fixtures/sample-run.json', import.meta.url), 'utf8'),
+);
 const ladder = layoutLadder(run.hosts, run.packets);
 const arrows = ladder.rows.filter((r): r is LadderArrow => r.kind === 'packet');
 const gaps = ladder.rows.filter((r): r is LadderGap => r.kind === 'gap');
 const frame = (n: number) => arrows.find((a) => a.frame === n)!;
 
 /** A copy of one fixture packet with some fields replaced. */
-function variant(n: number, patch: { t?: number; tcp?: Partial<NonNullable<Packet['tcp']>> }): Packet {
+function variant(
+  n: number,
+  patch: { t?: number; tcp?: Partial<NonNullable<Packet['tcp']>> },
+): Packet {
   const p = structuredClone(run.packets[n]!);
   if (patch.t !== undefined) p.t = patch.t;
   Object.assign(p.tcp!, patch.tcp);
@@ -33,7 +38,10 @@ describe('layoutLadder', () => {
   });
 
   it('adds a visible column for an address no host lists, instead of dropping the packet', () => {
-    const stray = { ...structuredClone(run.packets[0]!), ip: { ...run.packets[0]!.ip, dst: '203.0.113.9' } };
+    const stray = {
+      ...structuredClone(run.packets[0]!),
+      ip: { ...run.packets[0]!.ip, dst: '203.0.113.9' },
+    };
     const l = layoutLadder(run.hosts, [stray]);
     expect(l.columns.map((c) => [c.name, c.implicit])).toEqual([
       ['client', false],
@@ -83,11 +91,18 @@ describe('layoutLadder', () => {
   });
 
   it('labels UDP, ICMP (with its description) and IP fragments (id, offset in bytes, MF)', () => {
-    expect([frame(8).label, frame(8).detail, frame(8).classes]).toEqual(['UDP, length 5', '40001 → 5353', ['udp']]);
+    expect([frame(8).label, frame(8).detail, frame(8).classes]).toEqual([
+      'UDP, length 5',
+      '40001 → 5353',
+      ['udp'],
+    ]);
     expect([frame(9).label, frame(9).classes]).toEqual(['ICMP port unreachable', ['icmp']]);
     expect(frame(10).detail).toBe('40002 → 9000 · frag id 4321, offset 0, MF');
     expect(frame(10).classes).toEqual(['udp', 'fragment']);
-    expect([frame(11).label, frame(11).detail]).toEqual(['IP fragment, length 548', 'frag id 4321, offset 1480']);
+    expect([frame(11).label, frame(11).detail]).toEqual([
+      'IP fragment, length 548',
+      'frag id 4321, offset 1480',
+    ]);
   });
 
   it('shows times as seconds since the first packet', () => {
@@ -95,7 +110,12 @@ describe('layoutLadder', () => {
   });
 
   it('compresses pauses into gap rows instead of scaling rows by time', () => {
-    expect(gaps.map((g) => g.text)).toEqual(['212 ms later', '1.29 s later', '99.9 ms later', '400 ms later']);
+    expect(gaps.map((g) => g.text)).toEqual([
+      '212 ms later',
+      '1.29 s later',
+      '99.9 ms later',
+      '400 ms later',
+    ]);
     // Gap rows sit between the packets they separate.
     const order = ladder.rows.map((r) => (r.kind === 'gap' ? 'gap' : r.frame));
     expect(order.slice(3, 6)).toEqual([4, 'gap', 5]);
@@ -108,7 +128,15 @@ describe('layoutLadder', () => {
   });
 
   it('lists in the legend only the distinctive kinds present', () => {
-    expect(ladder.legend).toEqual(['retransmission', 'rst', 'udp', 'icmp', 'fragment', 'self', 'gap']);
+    expect(ladder.legend).toEqual([
+      'retransmission',
+      'rst',
+      'udp',
+      'icmp',
+      'fragment',
+      'self',
+      'gap',
+    ]);
     const plain = layoutLadder(run.hosts, run.packets.slice(0, 3));
     expect(plain.legend).toEqual([]);
   });
@@ -125,8 +153,15 @@ describe('layoutLadder', () => {
   });
 
   it('keeps the first rows in a small, stable shape', () => {
-    expect(ladder.rows.slice(0, 8).map((r) => (r.kind === 'gap' ? `… ${r.text}` : `${r.frame} ${r.from}→${r.to} ${[...r.marks, r.label].join(' ')}`)))
-      .toMatchInlineSnapshot(`
+    expect(
+      ladder.rows
+        .slice(0, 8)
+        .map((r) =>
+          r.kind === 'gap'
+            ? `… ${r.text}`
+            : `${r.frame} ${r.from}→${r.to} ${[...r.marks, r.label].join(' ')}`,
+        ),
+    ).toMatchInlineSnapshot(`
         [
           "1 0→1 [S] seq 0, win 64240, length 0",
           "2 1→0 [S.] seq 0, ack 1, win 65160, length 0",

@@ -1,6 +1,12 @@
 /** Parsers for `ss` and `nstat`, on output captured from a real run. */
 import { describe, expect, it } from 'vitest';
-import { decodeProcAddr, parseNstat, parseProcNetTcp, parseSs, parseSsInfo } from '../../labs/_lib/observe.ts';
+import {
+  decodeProcAddr,
+  parseNstat,
+  parseProcNetTcp,
+  parseSs,
+  parseSsInfo,
+} from '../../labs/_lib/observe.ts';
 
 describe('parseSs', () => {
   it('reads a listener and its connections, queues and timers', () => {
@@ -12,15 +18,29 @@ describe('parseSs', () => {
     ].join('\n');
     expect(parseSs(text)).toEqual([
       { state: 'LISTEN', recvQ: 2, sendQ: 1, local: '198.51.100.2:5000', peer: '0.0.0.0:*' },
-      { state: 'ESTAB', recvQ: 0, sendQ: 0, local: '198.51.100.2:5000', peer: '198.51.100.1:39360' },
-      { state: 'SYN-SENT', recvQ: 0, sendQ: 1, local: '198.51.100.1:39368', peer: '198.51.100.2:5000', timer: 'timer:(on,232ms,2)' },
+      {
+        state: 'ESTAB',
+        recvQ: 0,
+        sendQ: 0,
+        local: '198.51.100.2:5000',
+        peer: '198.51.100.1:39360',
+      },
+      {
+        state: 'SYN-SENT',
+        recvQ: 0,
+        sendQ: 1,
+        local: '198.51.100.1:39368',
+        peer: '198.51.100.2:5000',
+        timer: 'timer:(on,232ms,2)',
+      },
     ]);
   });
 });
 
 describe('parseNstat', () => {
   it('reads absolute counters and skips the header', () => {
-    const text = '#kernel\nTcpExtListenOverflows           6                  0.0\nTcpOutRsts 0 0.0\n';
+    const text =
+      '#kernel\nTcpExtListenOverflows           6                  0.0\nTcpOutRsts 0 0.0\n';
     expect(parseNstat(text)).toEqual({ TcpExtListenOverflows: 6, TcpOutRsts: 0 });
   });
 });
@@ -37,9 +57,34 @@ describe('parseSsInfo', () => {
 
   it('reads the row, the skmem counters, key:value fields and bare flags', () => {
     const [sender, receiver] = parseSsInfo(sample);
-    expect(sender).toMatchObject({ state: 'ESTAB', recvQ: 0, sendQ: 995904, local: '127.0.0.1:49732', peer: '127.0.0.1:5001' });
-    expect(sender.skmem).toEqual({ r: 0, rb: 131072, t: 0, tb: 3939840, f: 3904, w: 1396928, o: 0, bl: 0, d: 0 });
-    expect(sender.fields).toMatchObject({ wscale: '0,10', rto: '208', rtt: '5.455/10.898', mss: '2048', cwnd: '12', snd_wnd: '0', notsent: '995904', timer: '(persist,168ms,0)' });
+    expect(sender).toMatchObject({
+      state: 'ESTAB',
+      recvQ: 0,
+      sendQ: 995904,
+      local: '127.0.0.1:49732',
+      peer: '127.0.0.1:5001',
+    });
+    expect(sender.skmem).toEqual({
+      r: 0,
+      rb: 131072,
+      t: 0,
+      tb: 3939840,
+      f: 3904,
+      w: 1396928,
+      o: 0,
+      bl: 0,
+      d: 0,
+    });
+    expect(sender.fields).toMatchObject({
+      wscale: '0,10',
+      rto: '208',
+      rtt: '5.455/10.898',
+      mss: '2048',
+      cwnd: '12',
+      snd_wnd: '0',
+      notsent: '995904',
+      timer: '(persist,168ms,0)',
+    });
     expect(sender.flags).toEqual(['ts', 'sack', 'cubic', 'app_limited']);
     expect(receiver.skmem?.rb).toBe(8192);
     expect(receiver.skmem?.d).toBe(1);
@@ -54,7 +99,14 @@ describe('parseSsInfo', () => {
 
   it('reads rows without a State column (single-state filter)', () => {
     expect(parseSsInfo('0      995904 127.0.0.1:49732 127.0.0.1:5001\n')).toEqual([
-      { recvQ: 0, sendQ: 995904, local: '127.0.0.1:49732', peer: '127.0.0.1:5001', fields: {}, flags: [] },
+      {
+        recvQ: 0,
+        sendQ: 995904,
+        local: '127.0.0.1:49732',
+        peer: '127.0.0.1:5001',
+        fields: {},
+        flags: [],
+      },
     ]);
   });
 });
@@ -79,12 +131,35 @@ describe('parseProcNetTcp', () => {
     const rows = parseProcNetTcp(sample);
     expect(rows).toHaveLength(4);
     expect(rows[0]).toEqual({
-      sl: 0, local: '198.51.100.2:5000', peer: '0.0.0.0:0', stateCode: 10, state: 'LISTEN',
-      txQueue: 0, rxQueue: 1, timer: 0, timerTicks: 0, retransmits: 0, uid: 0, timeout: 0, inode: 1684778,
+      sl: 0,
+      local: '198.51.100.2:5000',
+      peer: '0.0.0.0:0',
+      stateCode: 10,
+      state: 'LISTEN',
+      txQueue: 0,
+      rxQueue: 1,
+      timer: 0,
+      timerTicks: 0,
+      retransmits: 0,
+      uid: 0,
+      timeout: 0,
+      inode: 1684778,
     });
     expect(rows[1]).toMatchObject({ state: 'ESTAB', inode: 0 });
-    expect(rows[2]).toMatchObject({ state: 'ESTAB', txQueue: 995904, timer: 4, timerTicks: 15, uid: 1000 });
-    expect(rows[3]).toMatchObject({ stateCode: 5, state: 'FIN-WAIT-2', timer: 3, timerTicks: 5966, inode: 0 });
+    expect(rows[2]).toMatchObject({
+      state: 'ESTAB',
+      txQueue: 995904,
+      timer: 4,
+      timerTicks: 15,
+      uid: 1000,
+    });
+    expect(rows[3]).toMatchObject({
+      stateCode: 5,
+      state: 'FIN-WAIT-2',
+      timer: 3,
+      timerTicks: 5966,
+      inode: 0,
+    });
   });
 
   it('rejects an IPv6 address (this decoder reads /proc/net/tcp only)', () => {

@@ -13,7 +13,11 @@ describe('sandboxBlocker', () => {
   });
 
   it.each([
-    ['/proc/sys/kernel/apparmor_restrict_unprivileged_userns', '1', /apparmor_restrict_unprivileged_userns=1/],
+    [
+      '/proc/sys/kernel/apparmor_restrict_unprivileged_userns',
+      '1',
+      /apparmor_restrict_unprivileged_userns=1/,
+    ],
     ['/proc/sys/kernel/unprivileged_userns_clone', '0', /unprivileged_userns_clone=0/],
     ['/proc/sys/user/max_user_namespaces', '0', /max_user_namespaces=0/],
   ])('names %s=%s for an ordinary user', (path, value, message) => {
@@ -24,7 +28,13 @@ describe('sandboxBlocker', () => {
   });
 
   it('lets root through whatever the user-namespace settings say', () => {
-    expect(sandboxBlocker('linux', 0, settings({ '/proc/sys/kernel/apparmor_restrict_unprivileged_userns': '1' }))).toBeUndefined();
+    expect(
+      sandboxBlocker(
+        'linux',
+        0,
+        settings({ '/proc/sys/kernel/apparmor_restrict_unprivileged_userns': '1' }),
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -34,6 +44,8 @@ describe('unshareArgs', () => {
     expect(unshareArgs('userns').slice(0, 2)).toEqual(['--user', '--map-root-user']);
   });
   it('always takes a PID namespace that dies with the run', () => {
-    expect(unshareArgs('root')).toEqual(expect.arrayContaining(['--pid', '--fork', '--kill-child', '--mount-proc']));
+    expect(unshareArgs('root')).toEqual(
+      expect.arrayContaining(['--pid', '--fork', '--kill-child', '--mount-proc']),
+    );
   });
 });

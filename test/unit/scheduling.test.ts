@@ -10,11 +10,16 @@ import { LABS_DIR } from '../../labs/_lib/probes.ts';
 
 const recordedMs = (id: string) => {
   const [chapter, name] = id.split('/');
-  return JSON.parse(readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8')).wallMs as number;
+  return JSON.parse(readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8'))
+    .wallMs as number;
 };
 
 describe('slowestFirst', () => {
-  const ids = ['handshakes/three-way-handshake', 'reachability/blackhole-syn-timeout', 'handshakes/accept-queue-overflow'];
+  const ids = [
+    'handshakes/three-way-handshake',
+    'reachability/blackhole-syn-timeout',
+    'handshakes/accept-queue-overflow',
+  ];
 
   it('orders labs by their recorded wall time, longest first', () => {
     const ordered = slowestFirst(ids);
@@ -23,7 +28,9 @@ describe('slowestFirst', () => {
   });
 
   it('puts a lab without a recording first: its time is unknown', () => {
-    expect(slowestFirst([...ids, 'handshakes/not-recorded-yet'])[0]).toBe('handshakes/not-recorded-yet');
+    expect(slowestFirst([...ids, 'handshakes/not-recorded-yet'])[0]).toBe(
+      'handshakes/not-recorded-yet',
+    );
   });
 
   it('does not change the list it is given', () => {

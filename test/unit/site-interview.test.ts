@@ -7,7 +7,9 @@ import { glossary } from '../../src/glossary.ts';
 
 describe('frontmatter questions and myths', () => {
   it('accepts a question with a Markdown answer', () => {
-    expect(questionSchema.parse({ q: 'Why three segments?', a: 'See [the capture](#x).' })).toEqual({ q: 'Why three segments?', a: 'See [the capture](#x).' });
+    expect(questionSchema.parse({ q: 'Why three segments?', a: 'See [the capture](#x).' })).toEqual(
+      { q: 'Why three segments?', a: 'See [the capture](#x).' },
+    );
   });
 
   it.each([
@@ -20,24 +22,43 @@ describe('frontmatter questions and myths', () => {
     expect(JSON.stringify(result.error?.issues)).toMatch(message);
   });
 
-  it.each(['#the-three-segments', '#what-tcp_abort_on_overflow-really-changes', 'handshakes/self-connect'])('takes %s as evidence', (evidence) => {
-    expect(mythSchema.safeParse({ claim: 'c', source: 's', truth: 't', evidence }).success).toBe(true);
+  it.each([
+    '#the-three-segments',
+    '#what-tcp_abort_on_overflow-really-changes',
+    'handshakes/self-connect',
+  ])('takes %s as evidence', (evidence) => {
+    expect(mythSchema.safeParse({ claim: 'c', source: 's', truth: 't', evidence }).success).toBe(
+      true,
+    );
   });
 
   it('rejects evidence that is neither an anchor nor a lab id', () => {
-    const result = mythSchema.safeParse({ claim: 'c', source: 's', truth: 't', evidence: 'https://example.com' });
+    const result = mythSchema.safeParse({
+      claim: 'c',
+      source: 's',
+      truth: 't',
+      evidence: 'https://example.com',
+    });
     expect(result.error?.issues[0]?.message).toMatch(/#section-anchor/);
   });
 
   it('appends myths before questions, and nothing when there are none', () => {
-    expect(endSections({ myths: [1], questions: [1] }).map((s) => s.slug)).toEqual(['myths-checked', 'interview-questions']);
+    expect(endSections({ myths: [1], questions: [1] }).map((s) => s.slug)).toEqual([
+      'myths-checked',
+      'interview-questions',
+    ]);
     expect(endSections({})).toEqual([]);
   });
 });
 
 describe('markdown from frontmatter', () => {
   it('points #fragment links at the chapter when rendered elsewhere', () => {
-    expect(renderMarkdown('See [it](#the-three-segments) and [RFC](https://www.rfc-editor.org/).', '/handshakes/')).toBe(
+    expect(
+      renderMarkdown(
+        'See [it](#the-three-segments) and [RFC](https://www.rfc-editor.org/).',
+        '/handshakes/',
+      ),
+    ).toBe(
       '<p>See <a href="/handshakes/#the-three-segments">it</a> and <a href="https://www.rfc-editor.org/">RFC</a>.</p>\n',
     );
   });
@@ -49,8 +70,12 @@ describe('markdown from frontmatter', () => {
 
 describe('anchors', () => {
   it('slugs question text for element ids', () => {
-    expect(slugify('connect() returned success. Has the server accepted the connection?')).toBe('connect-returned-success-has-the-server-accepted-the-connect');
-    expect(slugify('Why is `SO_LINGER` 0 <Observed lab="a/b" fact="c" /> bad?')).toBe('why-is-so-linger-0-bad');
+    expect(slugify('connect() returned success. Has the server accepted the connection?')).toBe(
+      'connect-returned-success-has-the-server-accepted-the-connect',
+    );
+    expect(slugify('Why is `SO_LINGER` 0 <Observed lab="a/b" fact="c" /> bad?')).toBe(
+      'why-is-so-linger-0-bad',
+    );
   });
 
   it('names a lab card by its full id', () => {

@@ -41,15 +41,24 @@ describe('sidebar', () => {
   });
 
   it('puts running the labs after home and the practice and reference pages after the chapters', () => {
-    const d = content(['index.mdx', 'glossary.mdx', 'running-labs.mdx', 'practice.mdx', 'handshakes/index.mdx']);
+    const d = content([
+      'index.mdx',
+      'glossary.mdx',
+      'running-labs.mdx',
+      'practice.mdx',
+      'handshakes/index.mdx',
+    ]);
     expect(sidebar(d)).toEqual([
       { label: 'Home', link: '/' },
       { label: 'Running the labs', slug: 'running-labs' },
       { label: 'Handshakes', slug: 'handshakes' },
-      { label: 'Practice and reference', items: [
-        { label: 'Interview practice', slug: 'practice' },
-        { label: 'Glossary', slug: 'glossary' },
-      ] },
+      {
+        label: 'Practice and reference',
+        items: [
+          { label: 'Interview practice', slug: 'practice' },
+          { label: 'Glossary', slug: 'glossary' },
+        ],
+      },
     ]);
   });
 

@@ -109,34 +109,72 @@ export function layoutChart(
   options: ChartOptions = defaultChartOptions,
 ): ChartLayout {
   const { width, height, margin } = options;
-  const plot = { x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom };
-  const usable = cells.filter((c) => c.supported && typeof c[metric] === 'number' && (c[metric] as number) > 0);
+  const plot = {
+    x: margin.left,
+    y: margin.top,
+    width: width - margin.left - margin.right,
+    height: height - margin.top - margin.bottom,
+  };
+  const usable = cells.filter(
+    (c) => c.supported && typeof c[metric] === 'number' && (c[metric] as number) > 0,
+  );
   const ns = [...new Set(cells.map((c) => c.n))].sort((a, b) => a - b);
   const [xLo, xHi] = decadeRange(ns);
   const [yLo, yHi] = decadeRange(usable.map((c) => c[metric] as number));
-  const xOf = (n: number) => plot.x + ((Math.log10(n) - Math.log10(xLo)) / (Math.log10(xHi) - Math.log10(xLo))) * plot.width;
-  const yOf = (v: number) => plot.y + plot.height - ((Math.log10(v) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * plot.height;
+  const xOf = (n: number) =>
+    plot.x + ((Math.log10(n) - Math.log10(xLo)) / (Math.log10(xHi) - Math.log10(xLo))) * plot.width;
+  const yOf = (v: number) =>
+    plot.y +
+    plot.height -
+    ((Math.log10(v) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * plot.height;
   const round1 = (x: number) => Math.round(x * 10) / 10;
 
   const decades = (lo: number, hi: number) => {
     const out: number[] = [];
-    for (let e = Math.round(Math.log10(lo)); e <= Math.round(Math.log10(hi)); e++) out.push(10 ** e);
+    for (let e = Math.round(Math.log10(lo)); e <= Math.round(Math.log10(hi)); e++)
+      out.push(10 ** e);
     return out;
   };
-  const xTicks = decades(xLo, xHi).map((v) => ({ value: v, at: round1(xOf(v)), label: formatTick(v) }));
-  const yTicks = decades(yLo, yHi).map((v) => ({ value: v, at: round1(yOf(v)), label: formatTick(v) }));
+  const xTicks = decades(xLo, xHi).map((v) => ({
+    value: v,
+    at: round1(xOf(v)),
+    label: formatTick(v),
+  }));
+  const yTicks = decades(yLo, yHi).map((v) => ({
+    value: v,
+    at: round1(yOf(v)),
+    label: formatTick(v),
+  }));
 
   const series = methods.map((method) => {
     const mine = cells.filter((c) => c.method === method).sort((a, b) => a.n - b.n);
     const points = mine
       .filter((c) => usable.includes(c))
-      .map((c) => ({ n: c.n, value: c[metric] as number, x: round1(xOf(c.n)), y: round1(yOf(c[metric] as number)) }));
-    const missing = mine.filter((c) => !usable.includes(c)).map((c) => ({ n: c.n, reason: c.reason ?? 'no value recorded' }));
+      .map((c) => ({
+        n: c.n,
+        value: c[metric] as number,
+        x: round1(xOf(c.n)),
+        y: round1(yOf(c[metric] as number)),
+      }));
+    const missing = mine
+      .filter((c) => !usable.includes(c))
+      .map((c) => ({ n: c.n, reason: c.reason ?? 'no value recorded' }));
     const path = points.map((p, i) => `${i ? 'L' : 'M'}${p.x} ${p.y}`).join(' ');
     const last = points.at(-1);
-    return { method, points, path, missing, label: { x: (last?.x ?? plot.x) + 8, y: last?.y ?? plot.y } };
+    return {
+      method,
+      points,
+      path,
+      missing,
+      label: { x: (last?.x ?? plot.x) + 8, y: last?.y ?? plot.y },
+    };
   });
-  const spread = spreadLabels(series.map((s) => s.label.y), 14, plot.y + 4, plot.y + plot.height);
+  const spread = spreadLabels(
+    series.map((s) => s.label.y),
+    14,
+    plot.y + 4,
+    plot.y + plot.height,
+  );
   series.forEach((s, i) => {
     s.label.y = round1(spread[i]!);
   });

@@ -60,7 +60,8 @@ export interface LadderColumn {
 }
 
 /** Visual kinds; each is a CSS class and, where it matters, a word in the label (never colour only). */
-export type ArrowClass = 'tcp' | 'udp' | 'icmp' | 'ip' | 'rst' | 'retransmission' | 'fragment' | 'self';
+export type ArrowClass =
+  'tcp' | 'udp' | 'icmp' | 'ip' | 'rst' | 'retransmission' | 'fragment' | 'self';
 
 /** One packet drawn as an arrow. */
 export interface LadderArrow {
@@ -136,7 +137,8 @@ export function formatTcpOptions(tcp: NonNullable<Packet['tcp']>): string {
     else if (name === 'sackOK') parts.push('sackOK');
     // TS val/ecr are host clocks: noise on a diagram, and still in the .pcap for who needs them.
     else if (name === 'TS') parts.push('TS');
-    else if (name === 'sack') parts.push(`sack ${(o.sack ?? []).map(([l, r]) => `{${rel(l)}:${rel(r)}}`).join(' ')}`);
+    else if (name === 'sack')
+      parts.push(`sack ${(o.sack ?? []).map(([l, r]) => `{${rel(l)}:${rel(r)}}`).join(' ')}`);
     else parts.push(name);
   }
   return parts.join(', ');
@@ -154,7 +156,9 @@ export function packetLabel(p: Packet): string {
   if (p.udp) return `UDP, length ${p.udp.payloadLength}`;
   if (p.icmp) {
     const proto = p.ip.version === 6 ? 'ICMPv6' : 'ICMP';
-    return /^icmp/i.test(p.icmp.description) ? p.icmp.description : `${proto} ${p.icmp.description}`;
+    return /^icmp/i.test(p.icmp.description)
+      ? p.icmp.description
+      : `${proto} ${p.icmp.description}`;
   }
   if (frag) return `IP fragment, length ${p.ip.length}`;
   return `IP proto ${p.ip.protocol}, length ${p.ip.length}`;
@@ -170,11 +174,15 @@ export function packetDetail(p: Packet): string {
   } else if (p.udp) {
     parts.push(`${p.udp.srcPort} → ${p.udp.dstPort}`);
   } else if (p.icmp) {
-    parts.push(p.icmp.mtu !== undefined ? `mtu ${p.icmp.mtu}` : `type ${p.icmp.type} code ${p.icmp.code}`);
+    parts.push(
+      p.icmp.mtu !== undefined ? `mtu ${p.icmp.mtu}` : `type ${p.icmp.type} code ${p.icmp.code}`,
+    );
   }
   if (isFragment(p)) {
     // Offset in bytes, as people reason about it; the header stores 8-byte units.
-    parts.push(`frag id ${p.ip.id ?? '?'}, offset ${(p.ip.fragOffset ?? 0) * 8}${p.ip.mf ? ', MF' : ''}`);
+    parts.push(
+      `frag id ${p.ip.id ?? '?'}, offset ${(p.ip.fragOffset ?? 0) * 8}${p.ip.mf ? ', MF' : ''}`,
+    );
   }
   return parts.join(' · ');
 }
@@ -206,7 +214,11 @@ export function layoutLadder(
   options: Partial<LadderOptions> = {},
 ): Ladder {
   const o = { ...defaultLadderOptions, ...options };
-  const columns: Array<Omit<LadderColumn, 'x'>> = hosts.map((h) => ({ name: h.name, addrs: h.addrs, implicit: false }));
+  const columns: Array<Omit<LadderColumn, 'x'>> = hosts.map((h) => ({
+    name: h.name,
+    addrs: h.addrs,
+    implicit: false,
+  }));
   const columnOf = (addr: string) => {
     let i = columns.findIndex((c) => c.addrs.includes(addr));
     if (i < 0) i = columns.push({ name: addr, addrs: [addr], implicit: true }) - 1;
@@ -229,7 +241,16 @@ export function layoutLadder(
     }
     if (isFragment(p)) classes.push('fragment');
     if (from === to) classes.push('self');
-    return { p, frame: i + 1, from, to, classes, marks, label: packetLabel(p), detail: packetDetail(p) };
+    return {
+      p,
+      frame: i + 1,
+      from,
+      to,
+      classes,
+      marks,
+      label: packetLabel(p),
+      detail: packetDetail(p),
+    };
   });
 
   // Spacing: wide enough for the longest label per spanned column, within the clamp.
@@ -240,7 +261,10 @@ export function layoutLadder(
     .map((d) => (textChars(d) * o.charWidth + 24) / Math.abs(d.to - d.from));
   const spacing = Math.min(o.columnMax, Math.max(o.columnMin, ...perColumn));
   // Host headers print one address per line, so the widest line bounds the header.
-  const headerChars = Math.max(0, ...columns.flatMap((c) => [c.name.length, ...c.addrs.map((a) => a.length)]));
+  const headerChars = Math.max(
+    0,
+    ...columns.flatMap((c) => [c.name.length, ...c.addrs.map((a) => a.length)]),
+  );
   const addrLines = Math.max(1, ...columns.map((c) => c.addrs.length));
   const x0 = o.timeWidth + Math.max(48, (headerChars * o.charWidth) / 2 + 8);
   const placed: LadderColumn[] = columns.map((c, i) => ({ ...c, x: x0 + i * spacing }));
@@ -285,9 +309,15 @@ export function layoutLadder(
   const last = placed.at(-1);
   const selfRoom = Math.max(
     0,
-    ...drafts.filter((d) => d.from === d.to).map((d) => placed[d.from]!.x - (last?.x ?? 0) + o.loopWidth + 12 + textChars(d) * o.charWidth),
+    ...drafts
+      .filter((d) => d.from === d.to)
+      .map(
+        (d) => placed[d.from]!.x - (last?.x ?? 0) + o.loopWidth + 12 + textChars(d) * o.charWidth,
+      ),
   );
-  const width = Math.ceil((last?.x ?? x0) + Math.max(selfRoom, (headerChars * o.charWidth) / 2 + 16));
+  const width = Math.ceil(
+    (last?.x ?? x0) + Math.max(selfRoom, (headerChars * o.charWidth) / 2 + 16),
+  );
 
   const legend: Ladder['legend'] = [];
   const has = (c: ArrowClass) => drafts.some((d) => d.classes.includes(c));

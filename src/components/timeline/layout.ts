@@ -64,11 +64,16 @@ export function layoutTimeline(events: LabEvent[]): Timeline | undefined {
   for (const e of sampled) byTrack.set(trackKey(e), [...(byTrack.get(trackKey(e)) ?? []), e]);
   const changes = new Map<string, LabEvent[]>();
   for (const [key, list] of byTrack) {
-    changes.set(key, list.filter((e, i) => i === 0 || e.state !== list[i - 1]!.state));
+    changes.set(
+      key,
+      list.filter((e, i) => i === 0 || e.state !== list[i - 1]!.state),
+    );
   }
   if (![...changes.values()].some((list) => list.length > 1)) return undefined;
 
-  const times = [...new Set([...changes.values()].flat().map((e) => e.t))].sort((a, b) => a - b).slice(0, MAX_COLUMNS);
+  const times = [...new Set([...changes.values()].flat().map((e) => e.t))]
+    .sort((a, b) => a - b)
+    .slice(0, MAX_COLUMNS);
   const column = (t: number) => times.indexOf(t);
   const tracks = [...changes].map(([label, list]) => {
     const drawn = list.filter((e) => column(e.t) !== -1);

@@ -28,7 +28,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const missing = missingBrowserReason();
   if (missing) {
-    if (process.env.CI === 'true') throw new Error(`Site tests need a browser in CI: ${missing}. .ci/run installs it.`);
+    if (process.env.CI === 'true')
+      throw new Error(`Site tests need a browser in CI: ${missing}. .ci/run installs it.`);
     project.provide('site', { url: '', dir: '', buildMs: 0, skip: missing });
     return;
   }
@@ -37,7 +38,10 @@ export default async function setup(project: TestProject) {
   // Vitest sets NODE_ENV=test, which makes Astro build dev-mode pages (Starlight then renders no
   // search index UI): build exactly as `npm run build` does.
   const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
-  const build = spawnSync('node_modules/.bin/astro', ['build', '--outDir', dir], { encoding: 'utf8', env });
+  const build = spawnSync('node_modules/.bin/astro', ['build', '--outDir', dir], {
+    encoding: 'utf8',
+    env,
+  });
   const buildMs = performance.now() - started;
   if (build.status !== 0) {
     rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,10 @@ const types: Record<string, string> = {
 
 /** The file a URL path maps to inside `root`, or undefined when there is none. */
 export function resolveFile(root: string, urlPath: string): string | undefined {
-  const path = normalize(decodeURIComponent(urlPath.split(/[?#]/)[0]!)).replace(/^(\.\.(\/|$))+/, '');
+  const path = normalize(decodeURIComponent(urlPath.split(/[?#]/)[0]!)).replace(
+    /^(\.\.(\/|$))+/,
+    '',
+  );
   let file = join(root, path);
   if (!file.startsWith(root)) return undefined;
   if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
@@ -40,7 +43,9 @@ export async function serve(root: string): Promise<{ url: string; server: Server
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(file ? 200 : 404, { 'Content-Type': types[extname(target)] ?? 'application/octet-stream' });
+    res.writeHead(file ? 200 : 404, {
+      'Content-Type': types[extname(target)] ?? 'application/octet-stream',
+    });
     createReadStream(target).pipe(res);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

@@ -55,7 +55,9 @@ export interface CheckedPage {
  * a chapter. Each visit first leaves the previous page for about:blank, so requests it aborts
  * are not blamed on the next one, then collects problems afresh.
  */
-export function useTab(browser: () => Browser): (path: string, colorScheme?: 'light' | 'dark') => Promise<Omit<CheckedPage, 'close'>> {
+export function useTab(
+  browser: () => Browser,
+): (path: string, colorScheme?: 'light' | 'dark') => Promise<Omit<CheckedPage, 'close'>> {
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   let problems: string[] = [];
@@ -88,7 +90,11 @@ function watch(page: Page, report: (problem: string) => void): void {
 }
 
 /** Opens `path` of the served site in a fresh context and waits for its load event (module scripts have run by then). */
-export async function openPage(browser: Browser, path: string, options: BrowserContextOptions = {}): Promise<CheckedPage> {
+export async function openPage(
+  browser: Browser,
+  path: string,
+  options: BrowserContextOptions = {},
+): Promise<CheckedPage> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems: string[] = [];
