@@ -12,7 +12,7 @@ export default defineConfig({
       title: 'Sockets, Observed',
       description:
         'How Linux TCP/IP sockets really behave, shown with packets recorded from labs you can re-run on your own kernel.',
-      // Reading order lives in src/chapters.ts; only chapters with a folder in content/ appear.
+      // Reading order lives in content/chapters.ts; only chapters with a folder in content/ appear.
       sidebar: sidebar(contentDir),
       // Without this, asides and heading anchors silently stop working outside src/content/docs.
       markdown: { processedDirs: ['./content/'] },

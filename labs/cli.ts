@@ -18,4 +18,5 @@ if (!process.env.NODE_COMPILE_CACHE) {
     delete process.env.NODE_COMPILE_CACHE;
   }
 }
-await import('./_lib/command.ts');
+const [{ labs }, { main }] = await Promise.all([import('./index.ts'), import('./_lib/command.ts')]);
+await main(process.argv.slice(2), labs);

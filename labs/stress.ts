@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluate } from './_lib/claims.ts';
+import { verdicts } from './_lib/claims.ts';
 import {
   DEFAULT_CONCURRENCY,
   median,
@@ -88,11 +88,11 @@ for (let i = 1; i <= runs; i++) {
       const {
         runs: [run],
       } = await runLabsJson([id]);
-      const failed = evaluate(lab.claims, run).filter((result) => !result.holds);
+      const failed = verdicts(lab.claims, run).filter((result) => !result.holds);
       for (const result of failed) {
         fail(
           id,
-          `${result.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(
+          `${result.claim.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(
             0,
             160,
           ),
@@ -104,7 +104,9 @@ for (let i = 1; i <= runs; i++) {
         mkdirSync(KEPT, { recursive: true });
         const file = join(KEPT, `${id.replace('/', '--')}-run${i}.json`);
         writeFileSync(file, `${JSON.stringify(run, null, 1)}\n`);
-        console.error(`  ${id}: ${failed.map((r) => r.id).join(', ')} failed; run kept in ${file}`);
+        console.error(
+          `  ${id}: ${failed.map((r) => r.claim.id).join(', ')} failed; run kept in ${file}`,
+        );
       }
     } catch (error) {
       fail(id, `(run failed: ${(error as Error).message.split('\n').slice(-1)[0]})`.slice(0, 160));

@@ -1,35 +1,11 @@
 /**
- * The book's reading order, declared once. The sidebar (astro.config.mjs) and the home page's
- * chapter list both read it. Adding a chapter is one line here plus its folder in `content/`;
- * a chapter listed here whose folder does not exist yet is skipped, because Starlight fails the
- * build on sidebar entries that point at missing pages.
+ * The sidebar, from the reading order in content/chapters.ts. A chapter listed there whose folder
+ * does not exist yet is skipped, because Starlight fails the build on sidebar entries that point
+ * at missing pages.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** One chapter: its folder under `content/` and the label the sidebar shows. */
-export interface Chapter {
-  slug: string;
-  label: string;
-}
-
-/** Every chapter, in reading order, whether or not it is written yet. */
-export const chapters: Chapter[] = [
-  { slug: 'handshakes', label: 'Handshakes' },
-  { slug: 'teardown', label: 'Teardown' },
-  { slug: 'segments', label: 'Segments' },
-  { slug: 'mtu-mss', label: 'MTU and MSS' },
-  { slug: 'fragmentation', label: 'Fragmentation' },
-  { slug: 'epoll', label: 'epoll' },
-  { slug: 'socket-options', label: 'Socket options' },
-  { slug: 'udp', label: 'UDP' },
-  { slug: 'flow-control', label: 'Flow control' },
-  { slug: 'ports', label: 'Ports' },
-  { slug: 'reachability', label: 'Reachability' },
-  { slug: 'zeromq', label: 'ZeroMQ' },
-  { slug: 'multicast', label: 'Multicast' },
-  { slug: 'observability', label: 'Observability' },
-];
+import { chapters, type Chapter } from '../content/chapters.ts';
 
 const pagePattern = /^[^_.].*\.mdx?$/;
 

@@ -6,26 +6,14 @@ import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
 import { docsSchema } from '@astrojs/starlight/schema';
-import { labs } from '../labs/index.ts';
 import { labRunSchema } from './lib/lab-run-schema.ts';
 import { mythSchema, questionSchema } from './lib/interview-schema.ts';
-
-/** A lab id in frontmatter must name a registered lab, so a typo fails the build with the list. */
-const labId = z.string().refine((id) => labs.some((lab) => lab.id === id), {
-  error: (issue) =>
-    `unknown lab "${String(issue.input)}". Known lab ids: ${
-      labs.length
-        ? labs.map((l) => l.id).join(', ')
-        : '(none: the registry in labs/index.ts is empty)'
-    }`,
-});
 
 export const collections = {
   docs: defineCollection({
     loader: glob({ base: './content', pattern: '**/*.{md,mdx}' }),
     schema: docsSchema({
       extend: z.object({
-        labs: z.array(labId).optional(),
         // Rendered at the chapter's end and gathered by /practice/ and /myths/ (src/lib/interview-schema.ts).
         questions: z.array(questionSchema).optional(),
         myths: z.array(mythSchema).optional(),

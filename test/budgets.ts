@@ -194,8 +194,6 @@ function syntheticProject(n: number): string {
       `---
 title: Synthetic chapter ${i + 1}
 description: A generated chapter for measuring how build cost grows with content.
-labs:
-  - handshakes/three-way-handshake
 questions:
   - q: What does synthetic chapter ${i + 1} measure?
     a: The build cost of one more chapter with a lab card ([evidence](#lab-handshakes-three-way-handshake)).
@@ -219,8 +217,8 @@ ${'Another paragraph that stands for the explanation around a lab card in a real
   }
   // The generated chapters join the reading order, so the sidebar grows as it would for real.
   writeFileSync(
-    join(dir, 'src/chapters.ts'),
-    `${readFileSync(join(dir, 'src/chapters.ts'), 'utf8')}\nchapters.push(...${JSON.stringify(slugs.map((slug, i) => ({ slug, label: `Synthetic ${i + 1}` })))});\n`,
+    join(dir, 'content/chapters.ts'),
+    `${readFileSync(join(dir, 'content/chapters.ts'), 'utf8')}\nchapters.push(...${JSON.stringify(slugs.map((slug, i) => ({ slug, label: `Synthetic ${i + 1}` })))});\n`,
   );
   return dir;
 }

@@ -1,8 +1,7 @@
 /**
- * Reading a claim's declarative expectation two ways, for the CLI report and the site's lab
- * card: as words, and as a verdict on a run. The tests do not use `holds()`: they assert each
- * expectation with vitest's own matchers (test/support/claims.ts), by the same rules: deep
- * equality regardless of key order, inclusive bounds, `matches` on the value's string form.
+ * A claim's verdict on a run, the one implementation the CLI report, the site's lab card and the
+ * tests all use: the observed value, the expectation in words, and whether it holds (deep
+ * equality regardless of key order, inclusive bounds, `matches` on the value's string form).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Claim, Expectation, LabRun } from './types.ts';
@@ -35,11 +34,14 @@ export function holds(e: Expectation, value: unknown): boolean {
   return value <= e.atMost;
 }
 
+/** The value a claim checks on a run: its named fact, or what its `observe` computes. */
+export function observe(claim: Claim, run: LabRun): unknown {
+  return claim.fact !== undefined ? run.facts[claim.fact] : claim.observe(run);
+}
+
 /** One claim checked on one run. */
-export interface ClaimResult {
+export interface Verdict {
   claim: Claim;
-  id: string;
-  says: string;
   /** The expectation in words. */
   expected: string;
   /** The observed value; undefined when `observe` threw (see `error`). */
@@ -47,29 +49,21 @@ export interface ClaimResult {
   holds: boolean;
   /** Set when `observe` threw on this run: a visible failure, never a crash. */
   error?: string;
-  kernelNote?: string;
 }
 
-/** Evaluates every claim of a lab on a run. */
-export function evaluate(claims: Claim[], run: LabRun): ClaimResult[] {
-  return claims.map((claim) => {
-    const base = {
-      claim,
-      id: claim.id,
-      says: claim.says,
-      expected: describeExpectation(claim.expect),
-      ...(claim.kernelNote ? { kernelNote: claim.kernelNote } : {}),
-    };
-    try {
-      const observed = claim.observe(run);
-      return { ...base, observed, holds: holds(claim.expect, observed) };
-    } catch (err) {
-      return {
-        ...base,
-        observed: undefined,
-        holds: false,
-        error: err instanceof Error ? err.message : String(err),
-      };
-    }
-  });
+/** Checks one claim on a run. */
+export function verdict(claim: Claim, run: LabRun): Verdict {
+  const expected = describeExpectation(claim.expect);
+  try {
+    const observed = observe(claim, run);
+    return { claim, expected, observed, holds: holds(claim.expect, observed) };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    return { claim, expected, observed: undefined, holds: false, error };
+  }
+}
+
+/** Checks every claim of a lab on a run. */
+export function verdicts(claims: Claim[], run: LabRun): Verdict[] {
+  return claims.map((claim) => verdict(claim, run));
 }

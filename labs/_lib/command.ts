@@ -2,18 +2,18 @@
  * `npm run lab -- <command>`: run labs on this kernel, list them, record them, check the machine.
  * See `--help` and labs/README.md. Every lab runs inside a fresh sandbox (see _lib/sandbox.ts).
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, LabError, usageError } from './errors.ts';
 import { concatPcaps } from './pcap-file.ts';
-import { buildProbe, findCompiler, LABS_DIR } from './probes.ts';
+import { buildProbe, findCompiler } from './probes.ts';
+import { writeRecording } from './recordings.ts';
 import { report } from './report.ts';
 import { runLab } from './runner.ts';
-import type { LabContext } from './context.ts';
+import type { SandboxContext } from './context.ts';
 import { insideSandbox, prepareSandbox, runInSandbox, sandboxBlocker } from './sandbox.ts';
-import type { LabDefinition, LabRun } from './types.ts';
-import { labs } from '../index.ts';
+import type { Lab, LabRun } from './types.ts';
 
 const HELP = `Run the book's labs on this machine's kernel, in throwaway network namespaces.
 
@@ -36,14 +36,14 @@ failed, 6 kernel lacks a feature, 130 interrupted. Nothing is left behind on any
 
 interface Options {
   command: 'run' | 'list' | 'doctor' | 'record' | 'help';
-  labs: LabDefinition[];
+  labs: Lab[];
   json: boolean;
   pcap?: string;
   strict: boolean;
 }
 
 /** Turns argv into options; throws a usage error naming the problem. */
-export function parseCli(argv: string[]): Options {
+export function parseCli(argv: string[], labs: Lab[]): Options {
   let parsed;
   try {
     parsed = parseArgs({
@@ -69,12 +69,15 @@ export function parseCli(argv: string[]): Options {
   const command = first === 'record' ? 'record' : 'run';
   const names = command === 'record' ? rest : positionals;
   if (command === 'run' && names.length === 0) throw usageError('Name a lab or a chapter to run.');
-  const selected = command === 'record' && names.length === 0 ? labs : names.flatMap(resolveLabs);
+  const selected =
+    command === 'record' && names.length === 0
+      ? labs
+      : names.flatMap((name) => resolveLabs(name, labs));
   if (values.pcap !== undefined) checkWritable(values.pcap);
   return { command, labs: selected, json: values.json, pcap: values.pcap, strict: values.strict };
 }
 
-function resolveLabs(name: string): LabDefinition[] {
+function resolveLabs(name: string, labs: Lab[]): Lab[] {
   const exact = labs.filter((lab) => lab.id === name);
   if (exact.length) return exact;
   const chapter = labs.filter((lab) => lab.id.startsWith(`${name}/`));
@@ -100,7 +103,7 @@ function checkWritable(file: string): void {
   }
 }
 
-function list(): string {
+function list(labs: Lab[]): string {
   const width = Math.max(...labs.map((lab) => lab.id.length));
   return labs.map((lab) => `${lab.id.padEnd(width)}  ${lab.title}`).join('\n');
 }
@@ -124,7 +127,7 @@ function doctor(): number {
 
 /** Inside the sandbox: run the labs one after another and print or record them. */
 async function runInside(opts: Options): Promise<number> {
-  let current: LabContext | undefined;
+  let current: SandboxContext | undefined;
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
@@ -163,12 +166,7 @@ async function runInside(opts: Options): Promise<number> {
     runs.push(run);
     pcaps.push(...captured);
     if (opts.command === 'record') {
-      const [chapter, name] = lab.id.split('/');
-      const dir = join(LABS_DIR, chapter, 'recorded');
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(run, null, 1)}\n`);
-      const pcap = concatPcaps(captured);
-      if (pcap) writeFileSync(join(dir, `${name}.pcap`), pcap);
+      writeRecording(run, concatPcaps(captured));
       process.stderr.write(`recorded ${lab.id} (${(run.wallMs / 1000).toFixed(1)} s)\n`);
     }
     if (!opts.json) {
@@ -189,14 +187,14 @@ async function runInside(opts: Options): Promise<number> {
   return opts.strict && !allHold ? EXIT.claimFailed : EXIT.ok;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const opts = parseCli(argv);
+async function dispatch(argv: string[], labs: Lab[]): Promise<number> {
+  const opts = parseCli(argv, labs);
   switch (opts.command) {
     case 'help':
       console.log(HELP);
       return EXIT.ok;
     case 'list':
-      console.log(list());
+      console.log(list(labs));
       return EXIT.ok;
     case 'doctor':
       return doctor();
@@ -205,29 +203,32 @@ async function main(argv: string[]): Promise<number> {
   return runInSandbox([process.argv[1], ...argv], process.env.SOCKET_LABS_SIMULATE_REFUSAL === '1');
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof LabError) {
-      console.error(`lab: ${error.message}`);
-      if (error.hint) console.error(`hint: ${error.hint}`);
-      process.exitCode = error.exitCode;
-    } else if (error && typeof error === 'object' && 'exitCode' in error && 'stderr' in error) {
-      // A setup command run through zx failed: say which way in one line, not a dump.
-      const { exitCode, stderr } = error as { exitCode: number | null; stderr: string };
-      const why =
-        exitCode !== null && exitCode < 0
-          ? `could not be started (${-exitCode === 13 ? 'EACCES: is the working directory readable?' : `errno ${-exitCode}`})`
-          : `exited ${exitCode}`;
-      console.error(
-        `lab: a setup command ${why}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
-      );
-      process.exitCode = EXIT.setup;
-    } else {
-      console.error(error);
-      process.exitCode = EXIT.setup;
-    }
-  },
-);
+/** Runs the command line against the registry (labs/index.ts) and sets the exit code. */
+export function main(argv: string[], labs: Lab[]): Promise<void> {
+  return dispatch(argv, labs).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof LabError) {
+        console.error(`lab: ${error.message}`);
+        if (error.hint) console.error(`hint: ${error.hint}`);
+        process.exitCode = error.exitCode;
+      } else if (error && typeof error === 'object' && 'exitCode' in error && 'stderr' in error) {
+        // A setup command run through zx failed: say which way in one line, not a dump.
+        const { exitCode, stderr } = error as { exitCode: number | null; stderr: string };
+        const why =
+          exitCode !== null && exitCode < 0
+            ? `could not be started (${-exitCode === 13 ? 'EACCES: is the working directory readable?' : `errno ${-exitCode}`})`
+            : `exited ${exitCode}`;
+        console.error(
+          `lab: a setup command ${why}${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+        );
+        process.exitCode = EXIT.setup;
+      } else {
+        console.error(error);
+        process.exitCode = EXIT.setup;
+      }
+    },
+  );
+}

@@ -14,7 +14,7 @@ import { BASELINE_SYSCTLS } from './baseline.ts';
 import { EXIT, LabError } from './errors.ts';
 import { decodePcap } from './pcap.ts';
 import { buildProbe, LABS_DIR } from './probes.ts';
-import type { HostInfo, LabEvent, Packet } from './types.ts';
+import type { Capture, Host, HostInfo, LabContext, LabEvent, LinkOptions, Probe } from './types.ts';
 
 /**
  * Short commands: quiet, bounded, and failing loudly (a failed setup command is a setup error).
@@ -31,63 +31,11 @@ const sh = $({ quiet: true, timeout: '20s', stdio: ['ignore', 'pipe', 'pipe'] })
 const SET_THEN_READ_SYSCTLS =
   'sysctl -q -w "$@"; keys=; for kv; do keys="$keys ${kv%%=*}"; done; exec sysctl $keys';
 
-/** A network namespace standing for one machine. */
-export interface Host {
-  readonly name: string;
-  /** Addresses given to this host, for the ladder columns. */
-  readonly addrs: string[];
-  /** Runs a command in this host; resolves with stdout. */
-  run(argv: string[]): Promise<string>;
-  /** Sets a per-namespace sysctl and records the value read back; returns it. */
-  sysctl(key: string, value: string): Promise<string>;
-  readSysctl(key: string): Promise<string>;
-}
-
-/** A running probe: its JSON event lines, collected as they arrive. */
-export interface Probe {
-  readonly host: Host;
-  readonly events: LabEvent[];
-  /**
-   * Resolves with the first event of that name, or matching that predicate (already seen or
-   * future); rejects on exit or timeout.
-   */
-  waitFor(event: string | ((e: LabEvent) => boolean), timeoutMs?: number): Promise<LabEvent>;
-  /** Resolves when the probe exits, with its exit code (null when killed by a signal). */
-  readonly exited: Promise<number | null>;
-  /** Sends a signal (default SIGTERM) and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-  /** Sends a signal without waiting, e.g. SIGUSR1 to move a probe to its next step. */
-  signal(signal: NodeJS.Signals): void;
-}
-
-/** A packet capture running in one host. */
-export interface Capture {
-  /** Stops the capture and returns its packets, decoded; also keeps the raw pcap bytes. */
-  stop(): Promise<Packet[]>;
-  /** The raw pcap file after stop(). */
-  readonly pcap: Buffer | undefined;
-  /**
-   * Resolves with the first packet captured so far or later that matches; rejects after
-   * timeoutMs. For packets no probe can report (an IGMP leave sent by the kernel from a timer):
-   * the capture flushes after every burst, so polling its file waits on the packet itself.
-   */
-  waitForPacket(match: (p: Packet) => boolean, timeoutMs?: number): Promise<Packet>;
-}
-
-export interface LinkOptions {
-  /** Address with prefix on each end, e.g. 198.51.100.1/24. */
-  a: string;
-  b: string;
-  mtu?: number;
-  /** Interface names (default veth-<peer>). */
-  ifA?: string;
-  ifB?: string;
-}
-
 /** Seconds since the context started, on the monotonic clock the probes also use. */
 const monotonicNow = () => Number(process.hrtime.bigint()) / 1e9;
 
-export class LabContext {
+/** The lab API of types.ts, implemented with `ip`, C probes and captures inside the sandbox. */
+export class SandboxContext implements LabContext {
   readonly events: LabEvent[] = [];
   readonly sysctls: Record<string, string> = {};
   readonly hosts: Host[] = [];
@@ -223,7 +171,7 @@ export class LabContext {
     await sh`ip -n ${host.name} -batch ${file}`;
   }
 
-  /** Starts a C probe (`handshakes/client.c`) inside a host. Arguments are passed as argv, never through a shell. */
+  /** Starts a C probe (`probes/tcp-client.c`) inside a host. Arguments are passed as argv, never through a shell. */
   probe(host: Host, name: string, args: Array<string | number>): Probe {
     const binary = buildProbe(name);
     const child = spawn('ip', ['netns', 'exec', host.name, binary, ...args.map(String)], {
@@ -253,7 +201,7 @@ export class LabContext {
   }
 
   /** Starts an AF_PACKET capture in a host (all its interfaces unless one is named). */
-  async capture(host: Host, iface?: string): Promise<Capture> {
+  async capture(host: Host, iface?: string, opts: { record?: boolean } = {}): Promise<Capture> {
     const file = join(this.workDir, `${host.name}-${this.pcaps.length}.pcap`);
     const probe = this.probe(host, 'probes/capture.c', iface ? [file, iface] : [file]);
     await probe.waitFor('ready');
@@ -279,7 +227,7 @@ export class LabContext {
       stop: async () => {
         await probe.stop('SIGTERM');
         raw = readFileSync(file);
-        this.pcaps.push(raw);
+        if (opts.record !== false) this.pcaps.push(raw);
         return decodePcap(raw);
       },
     };

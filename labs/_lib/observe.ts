@@ -2,7 +2,7 @@
  * Readers for the kernel's own reports: `ss` socket lists and `nstat` counters, parsed from
  * their stable column forms (`ss -H` prints no header; `nstat -asz` prints NAME VALUE RATE).
  */
-import type { Host } from './context.ts';
+import type { Host } from './types.ts';
 
 /** One socket as `ss -Htan` lists it. */
 export interface SsSocket {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.ts';
 import { EXIT, LabError } from './errors.ts';
 
-/** The `labs/` folder; probe names are relative to it (`handshakes/client.c`). */
+/** The `labs/` folder; probe names are relative to it (`probes/tcp-client.c`). */
 export const LABS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED_HEADERS = join(LABS_DIR, 'probes');
 

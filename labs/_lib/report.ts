@@ -1,7 +1,7 @@
 /** The terminal report of a run: packets tcpdump-style, the timeline, facts, then the claims. */
-import { evaluate, show } from './claims.ts';
+import { show, verdicts } from './claims.ts';
 import { formatPacket } from './pcap.ts';
-import type { LabDefinition, LabRun } from './types.ts';
+import type { Lab, LabRun } from './types.ts';
 
 const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColour ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -11,7 +11,7 @@ const green = paint(32);
 const red = paint(31);
 
 /** Renders the report; returns the text and whether every claim held. */
-export function report(lab: LabDefinition, run: LabRun): { text: string; allHold: boolean } {
+export function report(lab: Lab, run: LabRun): { text: string; allHold: boolean } {
   const lines: string[] = [];
   lines.push(bold(`▶ ${lab.id} — ${lab.title}`));
   lines.push(`  ${lab.verifies}`);
@@ -35,14 +35,14 @@ export function report(lab: LabDefinition, run: LabRun): { text: string; allHold
   for (const [key, value] of Object.entries(run.facts))
     lines.push(`  ${key.padEnd(28)} ${show(value)}`);
   lines.push('', bold('Claims'));
-  const results = evaluate(lab.claims, run);
+  const results = verdicts(lab.claims, run);
   for (const r of results) {
     const mark = r.holds ? green('✓') : red('✗');
-    lines.push(`  ${mark} ${r.says}`);
+    lines.push(`  ${mark} ${r.claim.says}`);
     const observed = r.error ? `nothing (observe failed: ${r.error})` : show(r.observed);
     lines.push(
       dim(
-        `      expected ${r.expected}, observed ${observed}${r.kernelNote ? ` (${r.kernelNote})` : ''}`,
+        `      expected ${r.expected}, observed ${observed}${r.claim.kernelNote ? ` (${r.claim.kernelNote})` : ''}`,
       ),
     );
   }

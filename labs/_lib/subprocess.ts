@@ -3,9 +3,9 @@
  * the benchmark. Each call is its own sandbox, so calls can run concurrently.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LABS_DIR } from './probes.ts';
+import { readRecording } from './recordings.ts';
 import type { LabRun } from './types.ts';
 
 export const CLI_PATH = resolve(LABS_DIR, 'cli.ts');
@@ -81,18 +81,7 @@ export async function runEach<T>(
  * slowest lab instead of ending with one long lab running alone.
  */
 export function slowestFirst(ids: string[]): string[] {
-  const recordedMs = (id: string) => {
-    const [chapter, name] = id.split('/');
-    try {
-      return (
-        JSON.parse(
-          readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8'),
-        ) as LabRun
-      ).wallMs;
-    } catch {
-      return Number.POSITIVE_INFINITY;
-    }
-  };
+  const recordedMs = (id: string) => readRecording(id)?.wallMs ?? Number.POSITIVE_INFINITY;
   const ms = new Map(ids.map((id) => [id, recordedMs(id)]));
   return [...ids].sort((a, b) => ms.get(b)! - ms.get(a)!);
 }

@@ -1,9 +1,10 @@
 /**
- * The shapes every lab, the site and the tests share.
+ * The shapes every lab, the site and the tests share; this module imports nothing.
  *
- * Data flow: a lab runs on the real kernel and returns a `LabRun`; `npm run labs:record` writes it
- * to `labs/<chapter>/recorded/<lab>.json` (plus the `.pcap`); the site renders those files and
- * vitest asserts each lab's `claims` on them and on live re-runs. Keep these types plain JSON so a
+ * Data flow: a lab's `run(ctx)` observes the real kernel and returns its facts; the runner adds
+ * the packets, events, hosts and kernel to make a `LabRun`; `npm run labs:record` writes it to
+ * `labs/<chapter>/recorded/<lab>.json` (plus the `.pcap`); the site renders those files and vitest
+ * asserts each lab's `claims` on them and on live re-runs. Keep these types plain JSON so a
  * recorded file round-trips through `JSON.parse` unchanged.
  */
 
@@ -114,8 +115,11 @@ export interface HostInfo {
   addrs: string[];
 }
 
-/** Everything one run of one lab observed. */
-export interface LabRun {
+/** A lab's named observations: errno names, states, counters, timings. Plain JSON values. */
+export type Facts = object;
+
+/** Everything one run of one lab observed. `F` is the lab's facts, as its `run` returns them. */
+export interface LabRun<F extends Facts = Record<string, unknown>> {
   /** `chapter/lab`, e.g. `handshakes/three-way-handshake`. */
   id: string;
   /** The sentence the lab verifies. */
@@ -134,12 +138,12 @@ export interface LabRun {
   packets: Packet[];
   events: LabEvent[];
   /** Named observations: errno names, states, counters, timings. Plain JSON values. */
-  facts: Record<string, unknown>;
+  facts: F;
 }
 
 /**
  * How a claim's observed value must look. Declarative so the chapter can print the expectation
- * and vitest can assert it with its own matchers; a claim never reduces to a lab's own boolean.
+ * and vitest can assert it; a claim never reduces to a lab's own boolean.
  */
 export type Expectation =
   | { equals: unknown }
@@ -149,35 +153,149 @@ export type Expectation =
   | { atMost: number }
   | { matches: string };
 
-/** One checkable statement of a lab: shown in the chapter, asserted by the tests. */
-export interface Claim {
+interface ClaimBase {
   id: string;
   /** The statement in plain words, as the chapter shows it. */
   says: string;
-  /** Pulls the observed value out of a run. */
-  observe: (run: LabRun) => unknown;
   expect: Expectation;
   /** Set where the expectation depends on the kernel version; printed next to the claim. */
   kernelNote?: string;
 }
 
-/** A lab: one behaviour, one probe set, one list of claims. Defined with `defineLab`. */
-export interface LabDefinition {
-  /** `chapter/lab`, e.g. `handshakes/three-way-handshake`; also the CLI name. */
-  id: string;
+/**
+ * One checkable statement of a lab: shown in the chapter, asserted by the tests. It names the
+ * fact it checks (`fact: 'synMss'`, checked by the compiler against the lab's facts), or, for a
+ * value computed from several facts or from the run, says how to compute it (`observe`).
+ */
+export type Claim<F extends Facts = Record<string, unknown>> = ClaimBase &
+  (
+    | { fact: keyof F & string; observe?: never }
+    | { observe: (run: LabRun<F>) => unknown; fact?: never }
+  );
+
+/** What a lab's `run` returns. The runner fills in what is left out (see `runLab`). */
+export interface LabObservation<F extends Facts> {
+  facts: F;
+  /** Default: every host the context made, with its addresses. */
+  hosts?: HostInfo[];
+  /** Default: every stopped capture, decoded, in the order they stopped. */
+  packets?: Packet[];
+  /** Default: every event of every probe and `ctx.note()`, in arrival order. */
+  events?: LabEvent[];
+  /** Seconds of protocol timers the run had to wait through (default 0). */
+  inherentWaitS?: number;
+  /** Sysctls the run read or set besides the pinned baseline. */
+  sysctls?: Record<string, string>;
+}
+
+/** A lab as its file declares it: one behaviour, one probe set, one list of claims. */
+export interface LabDefinition<F extends Facts = Facts> {
   /** Short title for lists and cards. */
   title: string;
   /** One sentence: what this lab verifies, packetdrill style ("Verify: ..."). */
   verifies: string;
-  /** C probe sources this lab runs, relative to `labs/` (shown on the lab card, imported raw). */
+  /** Probe sources this lab runs, relative to `labs/` (linked from the lab card). */
   probes: string[];
-  claims: Claim[];
   /** Runs the lab inside the sandbox and returns what it observed. */
-  run: (ctx: import('./context.ts').LabContext) => Promise<LabObservation>;
+  run: (ctx: LabContext) => Promise<LabObservation<F>>;
+  claims: Claim<F>[];
 }
 
-/** What a lab's `run` returns; the runner adds id, kernel, timing and sysctls to make a `LabRun`. */
-export type LabObservation = Pick<LabRun, 'hosts' | 'packets' | 'events' | 'facts'> & {
-  inherentWaitS?: number;
-  sysctls?: Record<string, string>;
-};
+/**
+ * A lab as the registry holds it (labs/index.ts): its definition plus what its file's place says.
+ * Facts are `any` here because the registry holds labs with different facts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Lab extends LabDefinition<any> {
+  /** `chapter/name`, from `labs/<chapter>/<name>.ts`; also the CLI name and the card's key. */
+  id: string;
+  /** The lab's own file, relative to `labs/` (`handshakes/three-way-handshake.ts`). */
+  source: string;
+  /** The page under content/ that shows its card (`handshakes/index`); absent if none does. */
+  page?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a lab works with (implemented by _lib/context.ts, inside the sandbox).
+
+/** A network namespace standing for one machine. */
+export interface Host {
+  readonly name: string;
+  /** Addresses given to this host, for the ladder columns. */
+  readonly addrs: string[];
+  /** Runs a command in this host; resolves with stdout. */
+  run(argv: string[]): Promise<string>;
+  /** Sets a per-namespace sysctl and records the value read back; returns it. */
+  sysctl(key: string, value: string): Promise<string>;
+  readSysctl(key: string): Promise<string>;
+}
+
+/** A running probe: its JSON event lines, collected as they arrive. */
+export interface Probe {
+  readonly host: Host;
+  readonly events: LabEvent[];
+  /**
+   * Resolves with the first event of that name, or matching that predicate (already seen or
+   * future); rejects on exit or timeout.
+   */
+  waitFor(event: string | ((e: LabEvent) => boolean), timeoutMs?: number): Promise<LabEvent>;
+  /** Resolves when the probe exits, with its exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Sends a signal (default SIGTERM) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal without waiting, e.g. SIGUSR1 to move a probe to its next step. */
+  signal(signal: NodeJS.Signals): void;
+}
+
+/** A packet capture running in one host. */
+export interface Capture {
+  /** Stops the capture and returns its packets, decoded; also keeps the raw pcap bytes. */
+  stop(): Promise<Packet[]>;
+  /** The raw pcap file after stop(). */
+  readonly pcap: Buffer | undefined;
+  /**
+   * Resolves with the first packet captured so far or later that matches; rejects after
+   * timeoutMs. For packets no probe can report (an IGMP leave sent by the kernel from a timer):
+   * the capture flushes after every burst, so polling its file waits on the packet itself.
+   */
+  waitForPacket(match: (p: Packet) => boolean, timeoutMs?: number): Promise<Packet>;
+}
+
+export interface LinkOptions {
+  /** Address with prefix on each end, e.g. 198.51.100.1/24. */
+  a: string;
+  b: string;
+  mtu?: number;
+  /** Interface names (default veth-<peer>). */
+  ifA?: string;
+  ifB?: string;
+}
+
+/** Hosts, links, probes and captures for one run; everything made is undone after it. */
+export interface LabContext {
+  /** Every probe event and note so far, in arrival order. */
+  readonly events: LabEvent[];
+  /** Seconds since the lab started. */
+  elapsed(): number;
+  /** Records a lab-level observation on the timeline. */
+  note(host: Host | string, event: string, fields?: Record<string, unknown>): LabEvent;
+  /**
+   * Creates a host with loopback up and the baseline sysctls pinned. IPv6 is off unless asked
+   * for, so no router solicitation or MLD report lands in a capture that is about IPv4.
+   */
+  host(name: string, opts?: { sysctls?: Record<string, string>; ipv6?: boolean }): Promise<Host>;
+  /** Joins two hosts with a veth pair, addresses and MTU; both ends up. */
+  link(a: Host, b: Host, opts: LinkOptions): Promise<{ ifA: string; ifB: string }>;
+  /** Starts a C probe (`probes/tcp-client.c`) inside a host, with argv (never a shell). */
+  probe(host: Host, name: string, args: Array<string | number>): Probe;
+  /** Starts a Node script (relative to labs/) inside a host; it speaks the probes' protocol. */
+  script(host: Host, name: string, args: Array<string | number>): Probe;
+  /**
+   * Starts an AF_PACKET capture in a host (all its interfaces unless one is named). Its packets
+   * become the run's packets and .pcap when stopped, unless `record: false` (a capture taken
+   * only to compute facts).
+   */
+  capture(host: Host, iface?: string, opts?: { record?: boolean }): Promise<Capture>;
+  /** The hosts as ladder columns. */
+  hostInfo(): HostInfo[];
+}

@@ -188,7 +188,7 @@ int main(int argc, char **argv) {
     close(lfd);
     int *con = calloc((size_t)n, sizeof *con);
     if (!con) die("calloc");
-    for (int i = 0; i < n; i++) con[i] = connect_to(port);
+    for (int i = 0; i < n; i++) con[i] = connect_loopback(port);
     sender(ctl[1], con, n);
   }
   close(ctl[1]);

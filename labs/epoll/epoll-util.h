@@ -61,7 +61,7 @@ static inline int listen_loopback(int port, int backlog, int reuseport) {
 }
 
 /* A blocking connect() to 127.0.0.1:port; TCP_NODELAY so small writes leave at once. */
-static inline int connect_to(int port) {
+static inline int connect_loopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) die("socket");
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -74,7 +74,7 @@ static inline int connect_to(int port) {
 
 /* One established connection through listener lfd: *client is the connecting end. */
 static inline int accept_pair(int lfd, int port, int *client) {
-  *client = connect_to(port);
+  *client = connect_loopback(port);
   int s = accept(lfd, NULL, NULL);
   if (s < 0) die("accept");
   int one = 1;
@@ -82,12 +82,6 @@ static inline int accept_pair(int lfd, int port, int *client) {
   return s;
 }
 
-static inline int tcp_state(int fd) {
-  struct tcp_info ti;
-  socklen_t sl = sizeof ti;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
-  return ti.tcpi_state;
-}
 
 /* For a LISTEN socket TCP_INFO's tcpi_unacked is the accept queue length (sk_ack_backlog). */
 static inline int accept_queue_len(int lfd) {

@@ -134,7 +134,7 @@ static void run(const char *variant, int port, int workers, int conns) {
   size_t used = (size_t)snprintf(per_conn, sizeof per_conn, "[");
   int clients[MAX_CONNS];
   for (int c = 0; c < conns; c++) {
-    clients[c] = connect_to(port);
+    clients[c] = connect_loopback(port);
     for (int tries = 0; atomic_load(&sh->accepted) < c + 1; tries++) {
       if (tries > 3000) {
         errno = ETIMEDOUT;

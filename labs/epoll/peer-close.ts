@@ -1,108 +1,16 @@
-/**
- * Verify: EPOLLIN fires for data and for a peer's FIN alike; EPOLLRDHUP and TCP_INFO's CLOSE-WAIT
- * appear with the FIN even while data is still unread, so only recv() returning 0 after the data
- * says "nothing more will come"; an RST adds EPOLLERR and EPOLLHUP and recv() fails ECONNRESET.
- */
 import { defineLab } from '../_lib/define.ts';
 import { onPort } from '../_lib/packets.ts';
-import type { LabEvent } from '../_lib/types.ts';
+import type { LabContext, LabEvent } from '../_lib/types.ts';
 
 const PORT = 5120;
 const TIMEOUT_MS = 200;
 
 export default defineLab({
-  id: 'epoll/peer-close',
   title: 'Data or peer close? What EPOLLIN, EPOLLRDHUP, recv() and TCP_INFO say',
   verifies:
     'Verify: on a socket registered for EPOLLIN | EPOLLRDHUP, data alone gives EPOLLIN, a FIN gives EPOLLIN | EPOLLRDHUP and state CLOSE-WAIT whether or not data is still unread, recv() returns the data and then 0, and an RST adds EPOLLERR | EPOLLHUP with recv() failing ECONNRESET.',
   probes: ['epoll/peer-close.c', 'epoll/epoll-util.h'],
-  claims: [
-    {
-      id: 'data-mask',
-      says: 'Data alone: EPOLLIN, nothing else.',
-      observe: (r) => r.facts.dataEvents,
-      expect: { equals: ['EPOLLIN'] },
-    },
-    {
-      id: 'fin-mask',
-      says: 'A FIN alone: EPOLLIN as well, plus EPOLLRDHUP.',
-      observe: (r) => r.facts.finEvents,
-      expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] },
-    },
-    {
-      id: 'data-fin-mask',
-      says: 'Data followed by a FIN: the same EPOLLIN | EPOLLRDHUP as a FIN alone, so the mask cannot say whether data is waiting.',
-      observe: (r) => r.facts.dataThenFinEvents,
-      expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] },
-    },
-    {
-      id: 'data-recv',
-      says: 'Data alone: recv() returns the 5 bytes, then EAGAIN.',
-      observe: (r) => r.facts.dataRecvs,
-      expect: { equals: [5, 'EAGAIN'] },
-    },
-    {
-      id: 'fin-recv',
-      says: 'A FIN alone: recv() returns 0 at once.',
-      observe: (r) => r.facts.finRecvs,
-      expect: { equals: [0] },
-    },
-    {
-      id: 'data-fin-recv',
-      says: 'Data then FIN: recv() returns the 5 bytes first, then 0.',
-      observe: (r) => r.facts.dataThenFinRecvs,
-      expect: { equals: [5, 0] },
-    },
-    {
-      id: 'state-data',
-      says: 'TCP_INFO with data alone: ESTAB.',
-      observe: (r) => r.facts.dataState,
-      expect: { equals: 'ESTAB' },
-    },
-    {
-      id: 'state-fin',
-      says: 'TCP_INFO after a FIN: CLOSE-WAIT…',
-      observe: (r) => r.facts.finState,
-      expect: { equals: 'CLOSE-WAIT' },
-    },
-    {
-      id: 'state-data-fin',
-      says: '…and also CLOSE-WAIT while 5 bytes are still unread: closing on that state throws data away.',
-      observe: (r) => [r.facts.dataThenFinState, r.facts.dataThenFinPending],
-      expect: { equals: ['CLOSE-WAIT', 5] },
-    },
-    {
-      id: 'half-close',
-      says: "After the peer's FIN we can still send: the peer reads our 3 bytes (a FIN closes one direction only).",
-      observe: (r) => r.facts.finHalfCloseSendBack,
-      expect: { equals: 3 },
-    },
-    {
-      id: 'rst-mask',
-      says: 'An RST: EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP.',
-      observe: (r) => r.facts.rstEvents,
-      expect: { equals: ['EPOLLIN', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP'] },
-    },
-    {
-      id: 'rst-recv',
-      says: 'After an RST, recv() fails with ECONNRESET (the pending error), not 0.',
-      observe: (r) => r.facts.rstRecvs,
-      expect: { equals: ['ECONNRESET'] },
-    },
-    {
-      id: 'rst-state',
-      says: 'TCP_INFO after the RST: TCP_CLOSE (which ss prints as UNCONN).',
-      observe: (r) => r.facts.rstState,
-      expect: { equals: 'UNCONN' },
-    },
-    {
-      id: 'wire',
-      says: 'On the wire, from the peer: 5 bytes (then its FIN at teardown); a FIN; 5 bytes and a FIN; an RST; and the FIN closing the timing connection.',
-      observe: (r) => r.facts.peerSegments,
-      expect: { equals: ['P. 5', 'F.', 'F.', 'P. 5', 'F.', 'R.', 'F.'] },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const host = await ctx.host('host');
     const capture = await ctx.capture(host, 'lo');
     const probe = ctx.probe(host, 'epoll/peer-close.c', [PORT, TIMEOUT_MS]);
@@ -136,6 +44,92 @@ export default defineLab({
       .map((p) =>
         p.tcp.payloadLength > 0 ? `${p.tcp.flags} ${p.tcp.payloadLength}` : p.tcp.flags,
       );
-    return { hosts: ctx.hostInfo(), packets, events: ctx.events, facts };
+    return { facts };
   },
+  claims: [
+    {
+      id: 'data-mask',
+      says: 'Data alone: EPOLLIN, nothing else.',
+      fact: 'dataEvents',
+      expect: { equals: ['EPOLLIN'] },
+    },
+    {
+      id: 'fin-mask',
+      says: 'A FIN alone: EPOLLIN as well, plus EPOLLRDHUP.',
+      fact: 'finEvents',
+      expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'data-fin-mask',
+      says: 'Data followed by a FIN: the same EPOLLIN | EPOLLRDHUP as a FIN alone, so the mask cannot say whether data is waiting.',
+      fact: 'dataThenFinEvents',
+      expect: { equals: ['EPOLLIN', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'data-recv',
+      says: 'Data alone: recv() returns the 5 bytes, then EAGAIN.',
+      fact: 'dataRecvs',
+      expect: { equals: [5, 'EAGAIN'] },
+    },
+    {
+      id: 'fin-recv',
+      says: 'A FIN alone: recv() returns 0 at once.',
+      fact: 'finRecvs',
+      expect: { equals: [0] },
+    },
+    {
+      id: 'data-fin-recv',
+      says: 'Data then FIN: recv() returns the 5 bytes first, then 0.',
+      fact: 'dataThenFinRecvs',
+      expect: { equals: [5, 0] },
+    },
+    {
+      id: 'state-data',
+      says: 'TCP_INFO with data alone: ESTAB.',
+      fact: 'dataState',
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'state-fin',
+      says: 'TCP_INFO after a FIN: CLOSE-WAIT…',
+      fact: 'finState',
+      expect: { equals: 'CLOSE-WAIT' },
+    },
+    {
+      id: 'state-data-fin',
+      says: '…and also CLOSE-WAIT while 5 bytes are still unread: closing on that state throws data away.',
+      observe: (r) => [r.facts.dataThenFinState, r.facts.dataThenFinPending],
+      expect: { equals: ['CLOSE-WAIT', 5] },
+    },
+    {
+      id: 'half-close',
+      says: "After the peer's FIN we can still send: the peer reads our 3 bytes (a FIN closes one direction only).",
+      fact: 'finHalfCloseSendBack',
+      expect: { equals: 3 },
+    },
+    {
+      id: 'rst-mask',
+      says: 'An RST: EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP.',
+      fact: 'rstEvents',
+      expect: { equals: ['EPOLLIN', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'rst-recv',
+      says: 'After an RST, recv() fails with ECONNRESET (the pending error), not 0.',
+      fact: 'rstRecvs',
+      expect: { equals: ['ECONNRESET'] },
+    },
+    {
+      id: 'rst-state',
+      says: 'TCP_INFO after the RST: TCP_CLOSE (which ss prints as UNCONN).',
+      fact: 'rstState',
+      expect: { equals: 'UNCONN' },
+    },
+    {
+      id: 'wire',
+      says: 'On the wire, from the peer: 5 bytes (then its FIN at teardown); a FIN; 5 bytes and a FIN; an RST; and the FIN closing the timing connection.',
+      fact: 'peerSegments',
+      expect: { equals: ['P. 5', 'F.', 'F.', 'P. 5', 'F.', 'R.', 'F.'] },
+    },
+  ],
 });

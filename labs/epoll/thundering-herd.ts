@@ -1,11 +1,6 @@
-/**
- * Verify: with four processes waiting for connections on one port, a blocking accept() wakes one
- * of them per connection; separate epoll instances on the shared listener wake all four;
- * EPOLLEXCLUSIVE wakes one; SO_REUSEPORT listeners wake only the one the connection hashed to.
- */
 import { defineLab } from '../_lib/define.ts';
 import { onPort } from '../_lib/packets.ts';
-import type { LabEvent } from '../_lib/types.ts';
+import type { LabContext, LabEvent } from '../_lib/types.ts';
 
 const PORT = 5140;
 const WORKERS = 4;
@@ -17,63 +12,11 @@ const mean = (xs: unknown) => {
 };
 
 export default defineLab({
-  id: 'epoll/thundering-herd',
   title: 'Thundering herd: who wakes up for one connection',
   verifies:
     'Verify: four processes wait on one port and eight clients connect one at a time; per connection, blocking accept() wakes one process, four epoll instances on the shared listener wake all four (three find nothing), EPOLLEXCLUSIVE wakes one, and SO_REUSEPORT wakes the one process whose listener the connection hashed to.',
   probes: ['epoll/herd.c', 'epoll/epoll-util.h'],
-  claims: [
-    {
-      id: 'accept-one',
-      says: 'Blocking accept() in four processes: one process woken per connection (mean).',
-      observe: (r) => r.facts.acceptWokenPerConn,
-      expect: { between: [1, 1.25] },
-    },
-    {
-      id: 'epoll-all',
-      says: 'Four epoll instances watching the shared listener: all four processes woken per connection (mean).',
-      observe: (r) => r.facts.epollWokenPerConn,
-      expect: { between: [3.75, 4.25] },
-    },
-    {
-      id: 'epoll-returns',
-      says: "Yet epoll_wait() returned to user space less often than that (it varies by run): a process woken after the winner's accept() re-checks the listener inside epoll_wait, finds it empty and sleeps again, so strace shows less herd than the scheduler sees.",
-      observe: (r) => r.facts.epollReturnsPerConn,
-      expect: { between: [1, 3.5] },
-    },
-    {
-      id: 'exclusive-one',
-      says: 'With EPOLLEXCLUSIVE: one process woken per connection (mean; epoll_ctl(2) promises "one or more").',
-      observe: (r) => r.facts.exclusiveWokenPerConn,
-      expect: { between: [1, 1.5] },
-      kernelNote: 'EPOLLEXCLUSIVE exists since Linux 4.5; older kernels reject it with EINVAL',
-    },
-    {
-      id: 'reuseport-one',
-      says: 'With one SO_REUSEPORT listener per process: one process woken per connection (mean).',
-      observe: (r) => r.facts.reuseportWokenPerConn,
-      expect: { between: [1, 1.25] },
-    },
-    {
-      id: 'reuseport-spread',
-      says: 'SO_REUSEPORT spreads the eight connections over more than one process (by a hash of the 4-tuple).',
-      observe: (r) => r.facts.reuseportProcessesUsed,
-      expect: { atLeast: 2 },
-    },
-    {
-      id: 'all-accepted',
-      says: 'Every variant accepted all eight connections, each exactly once.',
-      observe: (r) => r.facts.acceptedTotals,
-      expect: { equals: [8, 8, 8, 8] },
-    },
-    {
-      id: 'wire',
-      says: 'On the wire: 32 handshakes, no RST.',
-      observe: (r) => r.facts.wire,
-      expect: { equals: { syn: 32, synAck: 32, rst: 0 } },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const host = await ctx.host('host');
     const capture = await ctx.capture(host, 'lo');
     const probe = ctx.probe(host, 'epoll/herd.c', [PORT, WORKERS, CONNS]);
@@ -88,9 +31,6 @@ export default defineLab({
       Array.isArray(xs) ? (xs as number[]).reduce((s, x) => s + x, 0) : undefined;
     const tcp = [0, 1, 2, 3].flatMap((i) => onPort(packets, PORT + i));
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         workers: WORKERS,
         connections: CONNS,
@@ -121,4 +61,55 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'accept-one',
+      says: 'Blocking accept() in four processes: one process woken per connection (mean).',
+      fact: 'acceptWokenPerConn',
+      expect: { between: [1, 1.25] },
+    },
+    {
+      id: 'epoll-all',
+      says: 'Four epoll instances watching the shared listener: all four processes woken per connection (mean).',
+      fact: 'epollWokenPerConn',
+      expect: { between: [3.75, 4.25] },
+    },
+    {
+      id: 'epoll-returns',
+      says: "Yet epoll_wait() returned to user space less often than that (it varies by run): a process woken after the winner's accept() re-checks the listener inside epoll_wait, finds it empty and sleeps again, so strace shows less herd than the scheduler sees.",
+      fact: 'epollReturnsPerConn',
+      expect: { between: [1, 3.5] },
+    },
+    {
+      id: 'exclusive-one',
+      says: 'With EPOLLEXCLUSIVE: one process woken per connection (mean; epoll_ctl(2) promises "one or more").',
+      fact: 'exclusiveWokenPerConn',
+      expect: { between: [1, 1.5] },
+      kernelNote: 'EPOLLEXCLUSIVE exists since Linux 4.5; older kernels reject it with EINVAL',
+    },
+    {
+      id: 'reuseport-one',
+      says: 'With one SO_REUSEPORT listener per process: one process woken per connection (mean).',
+      fact: 'reuseportWokenPerConn',
+      expect: { between: [1, 1.25] },
+    },
+    {
+      id: 'reuseport-spread',
+      says: 'SO_REUSEPORT spreads the eight connections over more than one process (by a hash of the 4-tuple).',
+      fact: 'reuseportProcessesUsed',
+      expect: { atLeast: 2 },
+    },
+    {
+      id: 'all-accepted',
+      says: 'Every variant accepted all eight connections, each exactly once.',
+      fact: 'acceptedTotals',
+      expect: { equals: [8, 8, 8, 8] },
+    },
+    {
+      id: 'wire',
+      says: 'On the wire: 32 handshakes, no RST.',
+      fact: 'wire',
+      expect: { equals: { syn: 32, synAck: 32, rst: 0 } },
+    },
+  ],
 });

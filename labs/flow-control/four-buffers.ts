@@ -1,56 +1,20 @@
-/**
- * Verify: both ends of one connection write and never read → all four buffers fill (each side's
- * Send-Q and Recv-Q in ss), both advertise window 0, both probe, both send() return EAGAIN.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcp } from '../_lib/packets.ts';
-import { CLIENT, SERVER, tcpPair, windowsFrom } from './pair.ts';
-import { ssInfo } from './ss-info.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { ssInfo, windowsFrom } from './_scenario.ts';
 
 const PORT = 5501;
 /** SO_RCVBUF and SO_SNDBUF of both ends (doubled by the kernel). */
 const BUF = 65536;
 
 export default defineLab({
-  id: 'flow-control/four-buffers',
   title: 'Four buffers: both ends write, neither reads',
   verifies:
     'Verify: one TCP connection has a send and a receive buffer at each end; when both applications write and neither reads, all four fill: ss shows Send-Q and Recv-Q above zero on both sockets, both ends advertise window 0 and send zero-window probes, and both send() calls return EAGAIN: a deadlock that only a read can break.',
   probes: ['flow-control/bulk.c'],
-  claims: [
-    {
-      id: 'client-queues',
-      says: 'The client socket holds unread bytes (Recv-Q) and unsent bytes (Send-Q) at once.',
-      observe: (r) => r.facts.clientQueuesBothFull,
-      expect: { equals: true },
-    },
-    {
-      id: 'server-queues',
-      says: 'So does the server socket: four buffers, all holding data.',
-      observe: (r) => r.facts.serverQueuesBothFull,
-      expect: { equals: true },
-    },
-    {
-      id: 'zero-both-ways',
-      says: 'Both ends advertise window 0.',
-      observe: (r) => r.facts.zeroWindowFrom,
-      expect: { equals: [CLIENT, SERVER] },
-    },
-    {
-      id: 'probes-both-ways',
-      says: 'Both ends send zero-window probes.',
-      observe: (r) => r.facts.probesFrom,
-      expect: { equals: [CLIENT, SERVER] },
-    },
-    {
-      id: 'stalled',
-      says: 'Both send() calls stopped with EAGAIN, each after writing well over its own send buffer.',
-      observe: (r) => r.facts.bothStalled,
-      expect: { equals: true },
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await tcpPair(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const s = ctx.probe(server, 'flow-control/bulk.c', ['both', SERVER, PORT, BUF, 'server']);
     await s.waitFor('listening');
     const c = ctx.probe(client, 'flow-control/bulk.c', ['both', SERVER, PORT, BUF, 'client']);
@@ -79,9 +43,6 @@ export default defineLab({
       });
     });
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       // Until each side's first probe timer expiry (about one RTO, 200 ms).
       inherentWaitS: 0.2,
       facts: {
@@ -101,4 +62,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'client-queues',
+      says: 'The client socket holds unread bytes (Recv-Q) and unsent bytes (Send-Q) at once.',
+      fact: 'clientQueuesBothFull',
+      expect: { equals: true },
+    },
+    {
+      id: 'server-queues',
+      says: 'So does the server socket: four buffers, all holding data.',
+      fact: 'serverQueuesBothFull',
+      expect: { equals: true },
+    },
+    {
+      id: 'zero-both-ways',
+      says: 'Both ends advertise window 0.',
+      fact: 'zeroWindowFrom',
+      expect: { equals: [CLIENT, SERVER] },
+    },
+    {
+      id: 'probes-both-ways',
+      says: 'Both ends send zero-window probes.',
+      fact: 'probesFrom',
+      expect: { equals: [CLIENT, SERVER] },
+    },
+    {
+      id: 'stalled',
+      says: 'Both send() calls stopped with EAGAIN, each after writing well over its own send buffer.',
+      fact: 'bothStalled',
+      expect: { equals: true },
+    },
+  ],
 });

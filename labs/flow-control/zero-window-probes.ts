@@ -1,12 +1,8 @@
-/**
- * Verify: receiver stops reading → its advertised window shrinks to 0 → the sender's send()
- * returns EAGAIN → zero-window probes (seq = snd_una − 1, no data) at growing intervals, answered
- * with window 0 → the reader drains → window update → the transfer completes.
- */
 import { defineLab } from '../_lib/define.ts';
-import { tcp } from '../_lib/packets.ts';
-import { CLIENT, SERVER, round3, tcpPair, windowsFrom } from './pair.ts';
-import { ssInfo } from './ss-info.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { round3, tcp } from '../_lib/packets.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { ssInfo, windowsFrom } from './_scenario.ts';
 
 const PORT = 5500;
 /** The receiver's SO_RCVBUF (the kernel doubles it): 64 KiB is the smallest that reopens cleanly. */
@@ -18,115 +14,12 @@ const TOTAL = 262144;
 const PROBES = 4;
 
 export default defineLab({
-  id: 'flow-control/zero-window-probes',
   title: 'A receiver that stops reading: zero window, probes, window update',
   verifies:
     "Verify: a receiver that does not read lets its advertised window fall to 0; the sender's non-blocking send() then returns EAGAIN; the sender probes the zero window with empty segments carrying snd_una − 1 at intervals that double, and every answer still advertises window 0; when the reader drains, a window update reopens the window and every byte arrives.",
   probes: ['flow-control/bulk.c'],
-  claims: [
-    {
-      id: 'eagain',
-      says: "The sender's non-blocking send() returns EAGAIN once its send buffer is full.",
-      observe: (r) => r.facts.sendErrno,
-      expect: { equals: 'EAGAIN' },
-    },
-    {
-      id: 'shrinks',
-      says: "The receiver's advertised window shrinks step by step as unread data piles up.",
-      observe: (r) => r.facts.windowShrinkSteps,
-      expect: { atLeast: 2 },
-    },
-    {
-      id: 'zero',
-      says: 'It reaches 0: the capture holds ACKs advertising window 0.',
-      observe: (r) => r.facts.minReceiverWindow,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'probes',
-      says: 'The sender then sends zero-window probes: empty segments with sequence number snd_una − 1.',
-      observe: (r) => r.facts.probeCount,
-      expect: { atLeast: PROBES },
-    },
-    {
-      id: 'probe-answers',
-      says: 'Every answer to a probe still advertises window 0.',
-      observe: (r) => r.facts.answersAdvertiseZero,
-      expect: { equals: true },
-    },
-    {
-      id: 'answer-ratelimit',
-      says: 'A probe that comes less than 500 ms after the previous answer gets none: the receiver rate-limits ACKs to out-of-window segments (tcp_invalid_ratelimit); all others are answered at once.',
-      observe: (r) => r.facts.answersFollowRateLimit,
-      expect: { equals: true },
-      kernelNote: 'net.ipv4.tcp_invalid_ratelimit, 500 ms by default since Linux 4.0',
-    },
-    {
-      id: 'first-probe',
-      says: 'The first probe follows the zero window after about one RTO (200 ms minimum on a fast link).',
-      observe: (r) => r.facts.firstProbeAfterS,
-      expect: { between: [0.15, 1.0] },
-    },
-    {
-      id: 'backoff',
-      says: 'Each interval between probes is about twice the one before (exponential backoff in tcp_probe_timer()): the smallest ratio ...',
-      observe: (r) => r.facts.probeIntervalMinRatio,
-      expect: { atLeast: 1.5 },
-    },
-    {
-      id: 'backoff-max',
-      says: '... and the largest.',
-      observe: (r) => r.facts.probeIntervalMaxRatio,
-      expect: { atMost: 2.6 },
-    },
-    {
-      id: 'right-edge',
-      says: "The window's right edge (ack + window) never moves back: the window fills up, it is never withdrawn.",
-      observe: (r) => r.facts.rightEdgeNeverRecedes,
-      expect: { equals: true },
-    },
-    {
-      id: 'snd-wnd',
-      says: "While stalled, the sender's snd_wnd (TCP_INFO) is 0 ...",
-      observe: (r) => r.facts.senderSndWnd,
-      expect: { equals: 0 },
-      kernelNote: 'tcpi_snd_wnd exists since Linux 5.4',
-    },
-    {
-      id: 'cwnd',
-      says: '... while its congestion window stays open: the receive window, not the network, is the limit.',
-      observe: (r) => r.facts.senderCwnd,
-      expect: { atLeast: 4 },
-      kernelNote:
-        'cwnd depends on the congestion control (recorded in the sysctls; a user namespace may not be allowed to pin cubic)',
-    },
-    {
-      id: 'send-q',
-      says: "ss shows the unsent and unacknowledged bytes as the sender's Send-Q.",
-      observe: (r) => r.facts.senderSendQ,
-      expect: { atLeast: 16384 },
-    },
-    {
-      id: 'recv-q',
-      says: "ss shows the unread bytes as the receiver's Recv-Q.",
-      observe: (r) => r.facts.receiverRecvQ,
-      expect: { atLeast: 32768 },
-    },
-    {
-      id: 'update',
-      says: 'When the reader drains, the receiver sends a window update (window > 0) without waiting for a probe.',
-      observe: (r) => r.facts.windowUpdateBytes,
-      expect: { atLeast: 1448 },
-    },
-    {
-      id: 'complete',
-      says: 'The transfer then completes: every byte arrives, nothing was lost.',
-      observe: (r) => r.facts.drained,
-      expect: { equals: TOTAL },
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await tcpPair(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const sink = ctx.probe(server, 'flow-control/bulk.c', ['sink', SERVER, PORT, RCVBUF, TOTAL]);
     await sink.waitFor('listening');
     const source = ctx.probe(client, 'flow-control/bulk.c', [
@@ -199,9 +92,6 @@ export default defineLab({
         ).length
       : 0;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       // Four probe timer expiries: about 0.2 + 0.4 + 0.8 + 1.6 s.
       inherentWaitS: 3,
       facts: {
@@ -245,4 +135,106 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'eagain',
+      says: "The sender's non-blocking send() returns EAGAIN once its send buffer is full.",
+      fact: 'sendErrno',
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'shrinks',
+      says: "The receiver's advertised window shrinks step by step as unread data piles up.",
+      fact: 'windowShrinkSteps',
+      expect: { atLeast: 2 },
+    },
+    {
+      id: 'zero',
+      says: 'It reaches 0: the capture holds ACKs advertising window 0.',
+      fact: 'minReceiverWindow',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'probes',
+      says: 'The sender then sends zero-window probes: empty segments with sequence number snd_una − 1.',
+      fact: 'probeCount',
+      expect: { atLeast: PROBES },
+    },
+    {
+      id: 'probe-answers',
+      says: 'Every answer to a probe still advertises window 0.',
+      fact: 'answersAdvertiseZero',
+      expect: { equals: true },
+    },
+    {
+      id: 'answer-ratelimit',
+      says: 'A probe that comes less than 500 ms after the previous answer gets none: the receiver rate-limits ACKs to out-of-window segments (tcp_invalid_ratelimit); all others are answered at once.',
+      fact: 'answersFollowRateLimit',
+      expect: { equals: true },
+      kernelNote: 'net.ipv4.tcp_invalid_ratelimit, 500 ms by default since Linux 4.0',
+    },
+    {
+      id: 'first-probe',
+      says: 'The first probe follows the zero window after about one RTO (200 ms minimum on a fast link).',
+      fact: 'firstProbeAfterS',
+      expect: { between: [0.15, 1.0] },
+    },
+    {
+      id: 'backoff',
+      says: 'Each interval between probes is about twice the one before (exponential backoff in tcp_probe_timer()): the smallest ratio ...',
+      fact: 'probeIntervalMinRatio',
+      expect: { atLeast: 1.5 },
+    },
+    {
+      id: 'backoff-max',
+      says: '... and the largest.',
+      fact: 'probeIntervalMaxRatio',
+      expect: { atMost: 2.6 },
+    },
+    {
+      id: 'right-edge',
+      says: "The window's right edge (ack + window) never moves back: the window fills up, it is never withdrawn.",
+      fact: 'rightEdgeNeverRecedes',
+      expect: { equals: true },
+    },
+    {
+      id: 'snd-wnd',
+      says: "While stalled, the sender's snd_wnd (TCP_INFO) is 0 ...",
+      fact: 'senderSndWnd',
+      expect: { equals: 0 },
+      kernelNote: 'tcpi_snd_wnd exists since Linux 5.4',
+    },
+    {
+      id: 'cwnd',
+      says: '... while its congestion window stays open: the receive window, not the network, is the limit.',
+      fact: 'senderCwnd',
+      expect: { atLeast: 4 },
+      kernelNote:
+        'cwnd depends on the congestion control (recorded in the sysctls; a user namespace may not be allowed to pin cubic)',
+    },
+    {
+      id: 'send-q',
+      says: "ss shows the unsent and unacknowledged bytes as the sender's Send-Q.",
+      fact: 'senderSendQ',
+      expect: { atLeast: 16384 },
+    },
+    {
+      id: 'recv-q',
+      says: "ss shows the unread bytes as the receiver's Recv-Q.",
+      fact: 'receiverRecvQ',
+      expect: { atLeast: 32768 },
+    },
+    {
+      id: 'update',
+      says: 'When the reader drains, the receiver sends a window update (window > 0) without waiting for a probe.',
+      fact: 'windowUpdateBytes',
+      expect: { atLeast: 1448 },
+    },
+    {
+      id: 'complete',
+      says: 'The transfer then completes: every byte arrives, nothing was lost.',
+      fact: 'drained',
+      expect: { equals: TOTAL },
+    },
+  ],
 });

@@ -13,6 +13,7 @@
  * events: fragment {index, offset, offsetUnits, length, mf, sent}; done {fragments, sent}
  */
 #include "common.h"
+#include "checksum.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -27,17 +28,6 @@ static const char *USAGE = "fragsend SRC DST PORT ID SIZE SKIP";
 
 static uint8_t datagram[8 + MAX_SIZE];
 static uint8_t packet[20 + FRAG_DATA];
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t acc) {
-  for (size_t i = 0; i + 1 < n; i += 2) acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (n & 1) acc += (uint32_t)(p[n - 1] << 8);
-  return acc;
-}
-
-static uint16_t fold(uint32_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return (uint16_t)~acc;
-}
 
 int main(int argc, char **argv) {
   if (argc != 7) usage_error(USAGE, "wrong number of arguments");

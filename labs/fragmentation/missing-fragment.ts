@@ -1,94 +1,29 @@
-/**
- * Verify: of two hand-made 4000-byte UDP datagrams, the complete one is reassembled and
- * delivered; the one missing its middle fragment is never delivered: after ipfrag_time (1 s here)
- * the receiver drops the partial datagram (ReasmTimeout, ReasmFails) and sends ICMP "fragment
- * reassembly time exceeded" back to the source.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters } from '../_lib/observe.ts';
+import { CLIENT as A, clientServer, SERVER as B } from '../_lib/topology.ts';
 
 const PORT = 5301;
 const SIZE = 4000;
-const A = '198.51.100.1';
-const B = '198.51.100.2';
 const COMPLETE_ID = 4660; // 0x1234
 const PARTIAL_ID = 4661;
 const IPFRAG_TIME = 1;
 
 export default defineLab({
-  id: 'fragmentation/missing-fragment',
   title: 'A datagram missing one fragment is never delivered',
   verifies:
     'Verify: a 4000-byte UDP datagram sent as three hand-made fragments from a raw socket is reassembled and read whole; the same datagram with its middle fragment left out is never delivered: after ipfrag_time (1 s) the receiver counts ReasmTimeout and ReasmFails, and sends ICMP time exceeded (fragment reassembly) to the source.',
-  probes: ['fragmentation/fragsend.c', 'segments/stream.c'],
-  claims: [
-    {
-      id: 'crafted',
-      says: 'The raw socket sent fragments at offsets 0, 185, 370 for the complete datagram and 0, 370 for the partial one.',
-      observe: (r) => r.facts.sentOffsets,
-      expect: {
-        equals: [
-          [0, 185, 370],
-          [0, 370],
-        ],
-      },
-    },
-    {
-      id: 'complete-delivered',
-      says: 'The complete datagram is reassembled and one recv() returns its 4000 bytes.',
-      observe: (r) => r.facts.reads,
-      expect: { equals: [SIZE] },
-    },
-    {
-      id: 'partial-not-delivered',
-      says: 'The partial one is never delivered: no second recv() returns anything, not even the 2520 bytes that did arrive.',
-      observe: (r) => r.facts.readCount,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'reasm-reqds',
-      says: 'The receiver took in five fragments (ReasmReqds 5).',
-      observe: (r) => r.facts.reasmReqds,
-      expect: { equals: 5 },
-    },
-    {
-      id: 'reasm-oks',
-      says: 'One datagram was reassembled (ReasmOKs 1).',
-      observe: (r) => r.facts.reasmOKs,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'reasm-timeout',
-      says: 'The partial datagram timed out (ReasmTimeout 1)…',
-      observe: (r) => r.facts.reasmTimeout,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'reasm-fails',
-      says: '…and counts as one failed reassembly (ReasmFails 1).',
-      observe: (r) => r.facts.reasmFails,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'icmp',
-      says: 'The receiver tells the source with ICMP type 11 code 1, "fragment reassembly time exceeded" (it holds the first fragment, so it can quote it).',
-      observe: (r) => r.facts.icmpTypeCode,
-      expect: { equals: [11, 1] },
-    },
-    {
-      id: 'timeout-s',
-      says: 'The ICMP leaves about ipfrag_time (1 s) after the first fragment of the partial datagram.',
-      observe: (r) => r.facts.timeoutS,
-      expect: { between: [0.9, 2.5] },
-      kernelNote: 'ipfrag_time is pinned to 1 s here; the default is 30 s',
-    },
-  ],
-  async run(ctx) {
-    const a = await ctx.host('a');
-    const b = await ctx.host('b', { sysctls: { 'net.ipv4.ipfrag_time': String(IPFRAG_TIME) } });
-    await ctx.link(a, b, { a: `${A}/24`, b: `${B}/24`, mtu: 1500 });
-    const capture = await ctx.capture(a);
-    const reader = ctx.probe(b, 'segments/stream.c', ['recv', 'udp', B, PORT, 65536, 'now']);
+  probes: ['fragmentation/fragsend.c', 'probes/stream.c'],
+  run: async (ctx: LabContext) => {
+    const {
+      client: a,
+      server: b,
+      capture,
+    } = await clientServer(ctx, {
+      names: ['a', 'b'],
+      server: { 'net.ipv4.ipfrag_time': String(IPFRAG_TIME) },
+    });
+    const reader = ctx.probe(b, 'probes/stream.c', ['recv', 'udp', B, PORT, 65536, 'now']);
     await reader.waitFor('listening');
     const complete = ctx.probe(a, 'fragmentation/fragsend.c', [A, B, PORT, COMPLETE_ID, SIZE, -1]);
     await complete.waitFor('done');
@@ -114,9 +49,6 @@ export default defineLab({
     const icmp = packets.find((p) => p.icmp?.type === 11);
     const reads = reader.events.filter((e) => e.event === 'read');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: IPFRAG_TIME,
       facts: {
         sentOffsets,
@@ -134,4 +66,66 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'crafted',
+      says: 'The raw socket sent fragments at offsets 0, 185, 370 for the complete datagram and 0, 370 for the partial one.',
+      fact: 'sentOffsets',
+      expect: {
+        equals: [
+          [0, 185, 370],
+          [0, 370],
+        ],
+      },
+    },
+    {
+      id: 'complete-delivered',
+      says: 'The complete datagram is reassembled and one recv() returns its 4000 bytes.',
+      fact: 'reads',
+      expect: { equals: [SIZE] },
+    },
+    {
+      id: 'partial-not-delivered',
+      says: 'The partial one is never delivered: no second recv() returns anything, not even the 2520 bytes that did arrive.',
+      fact: 'readCount',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'reasm-reqds',
+      says: 'The receiver took in five fragments (ReasmReqds 5).',
+      fact: 'reasmReqds',
+      expect: { equals: 5 },
+    },
+    {
+      id: 'reasm-oks',
+      says: 'One datagram was reassembled (ReasmOKs 1).',
+      fact: 'reasmOKs',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'reasm-timeout',
+      says: 'The partial datagram timed out (ReasmTimeout 1)…',
+      fact: 'reasmTimeout',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'reasm-fails',
+      says: '…and counts as one failed reassembly (ReasmFails 1).',
+      fact: 'reasmFails',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'icmp',
+      says: 'The receiver tells the source with ICMP type 11 code 1, "fragment reassembly time exceeded" (it holds the first fragment, so it can quote it).',
+      fact: 'icmpTypeCode',
+      expect: { equals: [11, 1] },
+    },
+    {
+      id: 'timeout-s',
+      says: 'The ICMP leaves about ipfrag_time (1 s) after the first fragment of the partial datagram.',
+      fact: 'timeoutS',
+      expect: { between: [0.9, 2.5] },
+      kernelNote: 'ipfrag_time is pinned to 1 s here; the default is 30 s',
+    },
+  ],
 });

@@ -1,114 +1,32 @@
-/**
- * Verify: a router whose next link has MTU 1280 fragments a 1500-byte UDP datagram sent without
- * DF (IP_PMTUDISC_DONT) into 1276 + 244 bytes and forwards the pieces; the same datagram with DF
- * (the default, IP_PMTUDISC_WANT) is dropped with ICMP "fragmentation needed"; after that ICMP the
- * sender fragments by itself for the learned path MTU. Only the destination reassembles.
- */
 import { defineLab } from '../_lib/define.ts';
 import { counters } from '../_lib/observe.ts';
-import type { Packet } from '../_lib/types.ts';
-import { waitUntil } from '../mtu-mss/path.ts';
+import type { LabContext, Packet } from '../_lib/types.ts';
+import { CLIENT as A, FAR_SERVER as B, routed } from '../_lib/topology.ts';
+import { waitUntil } from '../_lib/wait.ts';
 
 const PORT = 5302;
-const A = '198.51.100.1';
-const ROUTER_A = '198.51.100.254';
-const B = '203.0.113.1';
 const SIZE = 1472;
 
 /** [IP total length, DF, MF, offset in 8-byte units] */
 const shape = (p: Packet) => [p.ip.length, p.ip.df, p.ip.mf, p.ip.fragOffset];
 
 export default defineLab({
-  id: 'fragmentation/router-fragments',
   title: 'Who fragments: the router, or the sender after PMTUD',
   verifies:
     'Verify: through a router whose link to b has MTU 1280, a 1472-byte UDP datagram without DF (IP_PMTUDISC_DONT) enters the router as one 1500-byte packet and leaves as fragments of 1276 and 244 bytes; with DF (the default IP_PMTUDISC_WANT) it is dropped with ICMP fragmentation needed (mtu 1280); the next default send is fragmented by the sender itself; b receives the first and third datagrams whole.',
-  probes: ['fragmentation/udp-send.c', 'segments/stream.c'],
-  claims: [
-    {
-      id: 'dont-in',
-      says: 'Without DF, the datagram reaches the router as one 1500-byte packet.',
-      observe: (r) => r.facts.dontIn,
-      expect: { equals: [[1500, false, false, 0]] },
-    },
-    {
-      id: 'dont-out',
-      says: 'The router forwards it as two fragments: 1276 bytes (MF, offset 0) and 244 bytes (offset 157 = byte 1256).',
-      observe: (r) => r.facts.dontOut,
-      expect: {
-        equals: [
-          [1276, false, true, 0],
-          [244, false, false, 157],
-        ],
-      },
-    },
-    {
-      id: 'router-fragokay',
-      says: 'The router counts it: FragOKs 1, FragCreates 2.',
-      observe: (r) => [r.facts.routerFragOKs, r.facts.routerFragCreates],
-      expect: { equals: [1, 2] },
-    },
-    {
-      id: 'want-df',
-      says: 'With the default IP_PMTUDISC_WANT, a datagram that fits the first link leaves with DF set.',
-      observe: (r) => r.facts.wantIn,
-      expect: { equals: [[1500, true, false, 0]] },
-    },
-    {
-      id: 'want-refused',
-      says: 'The router refuses it with ICMP fragmentation needed, mtu 1280, and forwards nothing (FragFails 1).',
-      observe: (r) => [
-        r.facts.icmpMtu,
-        (r.facts.wantOut as unknown[]).length,
-        r.facts.routerFragFails,
-      ],
-      expect: { equals: [1280, 0, 1] },
-    },
-    {
-      id: 'sender-learns',
-      says: 'The sender’s socket learns IP_MTU 1280 and SO_ERROR reports EMSGSIZE for the lost datagram.',
-      observe: (r) => [r.facts.pmtuIpMtu, r.facts.pmtuSoError],
-      expect: { equals: [1280, 'EMSGSIZE'] },
-    },
-    {
-      id: 'after-in',
-      says: 'The next default send is cut by the sender itself: the router receives two fragments (1276, 244) without DF…',
-      observe: (r) => r.facts.afterIn,
-      expect: {
-        equals: [
-          [1276, false, true, 0],
-          [244, false, false, 157],
-        ],
-      },
-    },
-    {
-      id: 'after-out',
-      says: '…and forwards them unchanged: routers fragment, they never reassemble.',
-      observe: (r) => r.facts.afterOut,
-      expect: {
-        equals: [
-          [1276, false, true, 0],
-          [244, false, false, 157],
-        ],
-      },
-    },
-    {
-      id: 'delivered',
-      says: 'b receives two whole 1472-byte datagrams (the first and the third), reassembling both (ReasmOKs 2).',
-      observe: (r) => [r.facts.receivedLengths, r.facts.receiverReasmOKs],
-      expect: { equals: [[SIZE, SIZE], 2] },
-    },
-  ],
-  async run(ctx) {
-    const a = await ctx.host('a');
-    const router = await ctx.host('router', { sysctls: { 'net.ipv4.ip_forward': '1' } });
-    const b = await ctx.host('b');
-    await ctx.link(a, router, { a: `${A}/24`, b: `${ROUTER_A}/24`, mtu: 1500 });
-    await ctx.link(router, b, { a: '203.0.113.254/24', b: `${B}/24`, mtu: 1280 });
-    await a.run(['ip', 'route', 'add', '203.0.113.0/24', 'via', ROUTER_A]);
-    await b.run(['ip', 'route', 'add', '198.51.100.0/24', 'via', '203.0.113.254']);
-    const capture = await ctx.capture(router);
-    const reader = ctx.probe(b, 'segments/stream.c', ['recv', 'udp', B, PORT, 65536, 'now']);
+  probes: ['fragmentation/udp-send.c', 'probes/stream.c'],
+  run: async (ctx: LabContext) => {
+    const {
+      client: a,
+      router,
+      server: b,
+      capture,
+    } = await routed(ctx, {
+      names: ['a', 'router', 'b'],
+      serverLinkMtu: 1280,
+      captureOn: 'router',
+    });
+    const reader = ctx.probe(b, 'probes/stream.c', ['recv', 'udp', B, PORT, 65536, 'now']);
     await reader.waitFor('listening');
     const sender = ctx.probe(a, 'fragmentation/udp-send.c', [
       B,
@@ -144,9 +62,6 @@ export default defineLab({
     const [dont, want, after] = udpIds.map(phase);
     const pmtu = sender.events.find((e) => e.event === 'pmtu');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         sends: sender.events
           .filter((e) => e.event === 'send')
@@ -172,4 +87,79 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'dont-in',
+      says: 'Without DF, the datagram reaches the router as one 1500-byte packet.',
+      fact: 'dontIn',
+      expect: { equals: [[1500, false, false, 0]] },
+    },
+    {
+      id: 'dont-out',
+      says: 'The router forwards it as two fragments: 1276 bytes (MF, offset 0) and 244 bytes (offset 157 = byte 1256).',
+      fact: 'dontOut',
+      expect: {
+        equals: [
+          [1276, false, true, 0],
+          [244, false, false, 157],
+        ],
+      },
+    },
+    {
+      id: 'router-fragokay',
+      says: 'The router counts it: FragOKs 1, FragCreates 2.',
+      observe: (r) => [r.facts.routerFragOKs, r.facts.routerFragCreates],
+      expect: { equals: [1, 2] },
+    },
+    {
+      id: 'want-df',
+      says: 'With the default IP_PMTUDISC_WANT, a datagram that fits the first link leaves with DF set.',
+      fact: 'wantIn',
+      expect: { equals: [[1500, true, false, 0]] },
+    },
+    {
+      id: 'want-refused',
+      says: 'The router refuses it with ICMP fragmentation needed, mtu 1280, and forwards nothing (FragFails 1).',
+      observe: (r) => [
+        r.facts.icmpMtu,
+        (r.facts.wantOut as unknown[]).length,
+        r.facts.routerFragFails,
+      ],
+      expect: { equals: [1280, 0, 1] },
+    },
+    {
+      id: 'sender-learns',
+      says: 'The sender’s socket learns IP_MTU 1280 and SO_ERROR reports EMSGSIZE for the lost datagram.',
+      observe: (r) => [r.facts.pmtuIpMtu, r.facts.pmtuSoError],
+      expect: { equals: [1280, 'EMSGSIZE'] },
+    },
+    {
+      id: 'after-in',
+      says: 'The next default send is cut by the sender itself: the router receives two fragments (1276, 244) without DF…',
+      fact: 'afterIn',
+      expect: {
+        equals: [
+          [1276, false, true, 0],
+          [244, false, false, 157],
+        ],
+      },
+    },
+    {
+      id: 'after-out',
+      says: '…and forwards them unchanged: routers fragment, they never reassemble.',
+      fact: 'afterOut',
+      expect: {
+        equals: [
+          [1276, false, true, 0],
+          [244, false, false, 157],
+        ],
+      },
+    },
+    {
+      id: 'delivered',
+      says: 'b receives two whole 1472-byte datagrams (the first and the third), reassembling both (ReasmOKs 2).',
+      observe: (r) => [r.facts.receivedLengths, r.facts.receiverReasmOKs],
+      expect: { equals: [[SIZE, SIZE], 2] },
+    },
+  ],
 });

@@ -1,105 +1,28 @@
-/**
- * Verify: one 4000-byte UDP send over a 1500-byte link leaves as three IPv4 fragments that share
- * one identification, with offsets 0, 185, 370 (× 8 = bytes 0, 1480, 2960), MF on all but the
- * last, lengths 1500, 1500, 1068; the receiver's IP layer reassembles them and one recv() returns
- * the 4000 bytes.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters } from '../_lib/observe.ts';
-import { SENDER, streamScenario } from '../segments/scenario.ts';
+import { SENDER, streamScenario } from '../_lib/stream.ts';
 
 const PORT = 5300;
 const SIZE = 4000;
 
 export default defineLab({
-  id: 'fragmentation/udp-fragments',
   title: 'A 4000-byte datagram leaves as three fragments',
   verifies:
     'Verify: send() of 4000 bytes on a UDP socket over a 1500-byte link leaves as three fragments with one shared IP id, offsets 0, 185 and 370 (bytes 0, 1480, 2960), MF set on the first two, total lengths 1500, 1500 and 1068; the receiver reassembles them (ReasmReqds 3, ReasmOKs 1) and one recv() returns all 4000 bytes.',
-  probes: ['segments/stream.c'],
-  claims: [
-    {
-      id: 'count',
-      says: 'The datagram (8-byte UDP header + 4000 bytes = 4008 bytes of IP payload) leaves as three fragments.',
-      observe: (r) => r.facts.fragmentCount,
-      expect: { equals: 3 },
-    },
-    {
-      id: 'one-id',
-      says: 'All three carry the same IP identification.',
-      observe: (r) => r.facts.distinctIds,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'offsets',
-      says: 'The fragment offsets are 0, 185 and 370, in units of 8 bytes.',
-      observe: (r) => r.facts.offsets,
-      expect: { equals: [0, 185, 370] },
-    },
-    {
-      id: 'byte-offsets',
-      says: '…which are bytes 0, 1480 and 2960 of the IP payload.',
-      observe: (r) => r.facts.byteOffsets,
-      expect: { equals: [0, 1480, 2960] },
-    },
-    {
-      id: 'lengths',
-      says: 'IP total lengths are 1500, 1500 and 1068: 1480 + 1480 + 1048 payload bytes, each behind its own 20-byte header.',
-      observe: (r) => r.facts.lengths,
-      expect: { equals: [1500, 1500, 1068] },
-    },
-    {
-      id: 'mf',
-      says: 'More Fragments is set on all but the last.',
-      observe: (r) => r.facts.mf,
-      expect: { equals: [true, true, false] },
-    },
-    {
-      id: 'no-df',
-      says: 'None carries DF: a datagram larger than the link MTU is fragmented by default (IP_PMTUDISC_WANT).',
-      observe: (r) => r.facts.df,
-      expect: { equals: [false, false, false] },
-    },
-    {
-      id: 'udp-header-once',
-      says: 'Only the first fragment carries the UDP header (length 4008); the others are bare IP payload.',
-      observe: (r) => r.facts.udpHeaderIn,
-      expect: { equals: [4008, null, null] },
-    },
-    {
-      id: 'sender-counters',
-      says: 'The sender counts one datagram fragmented into three (FragOKs 1, FragCreates 3).',
-      observe: (r) => [r.facts.senderFragOKs, r.facts.senderFragCreates],
-      expect: { equals: [1, 3] },
-    },
-    {
-      id: 'receiver-counters',
-      says: 'The receiver counts three fragments in and one datagram reassembled (ReasmReqds 3, ReasmOKs 1).',
-      observe: (r) => [r.facts.receiverReasmReqds, r.facts.receiverReasmOKs],
-      expect: { equals: [3, 1] },
-    },
-    {
-      id: 'one-recv',
-      says: 'One recv() returns the whole 4000-byte datagram.',
-      observe: (r) => r.facts.reads,
-      expect: { equals: [SIZE] },
-    },
-  ],
-  async run(ctx) {
+  probes: ['probes/stream.c'],
+  run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {
       proto: 'udp',
       port: PORT,
       writes: [SIZE],
       readBuffer: 65536,
     });
-    const [sender, receiver] = ctx.hosts;
+    const { sender, receiver } = s;
     const sent = await counters(sender);
     const got = await counters(receiver);
     const frags = s.packets.filter((p) => p.ip.src === SENDER && p.ip.protocol === 17);
     return {
-      hosts: ctx.hostInfo(),
-      packets: s.packets,
-      events: ctx.events,
       facts: {
         fragmentCount: frags.length,
         ids: frags.map((p) => p.ip.id),
@@ -118,4 +41,72 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'count',
+      says: 'The datagram (8-byte UDP header + 4000 bytes = 4008 bytes of IP payload) leaves as three fragments.',
+      fact: 'fragmentCount',
+      expect: { equals: 3 },
+    },
+    {
+      id: 'one-id',
+      says: 'All three carry the same IP identification.',
+      fact: 'distinctIds',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'offsets',
+      says: 'The fragment offsets are 0, 185 and 370, in units of 8 bytes.',
+      fact: 'offsets',
+      expect: { equals: [0, 185, 370] },
+    },
+    {
+      id: 'byte-offsets',
+      says: '…which are bytes 0, 1480 and 2960 of the IP payload.',
+      fact: 'byteOffsets',
+      expect: { equals: [0, 1480, 2960] },
+    },
+    {
+      id: 'lengths',
+      says: 'IP total lengths are 1500, 1500 and 1068: 1480 + 1480 + 1048 payload bytes, each behind its own 20-byte header.',
+      fact: 'lengths',
+      expect: { equals: [1500, 1500, 1068] },
+    },
+    {
+      id: 'mf',
+      says: 'More Fragments is set on all but the last.',
+      fact: 'mf',
+      expect: { equals: [true, true, false] },
+    },
+    {
+      id: 'no-df',
+      says: 'None carries DF: a datagram larger than the link MTU is fragmented by default (IP_PMTUDISC_WANT).',
+      fact: 'df',
+      expect: { equals: [false, false, false] },
+    },
+    {
+      id: 'udp-header-once',
+      says: 'Only the first fragment carries the UDP header (length 4008); the others are bare IP payload.',
+      fact: 'udpHeaderIn',
+      expect: { equals: [4008, null, null] },
+    },
+    {
+      id: 'sender-counters',
+      says: 'The sender counts one datagram fragmented into three (FragOKs 1, FragCreates 3).',
+      observe: (r) => [r.facts.senderFragOKs, r.facts.senderFragCreates],
+      expect: { equals: [1, 3] },
+    },
+    {
+      id: 'receiver-counters',
+      says: 'The receiver counts three fragments in and one datagram reassembled (ReasmReqds 3, ReasmOKs 1).',
+      observe: (r) => [r.facts.receiverReasmReqds, r.facts.receiverReasmOKs],
+      expect: { equals: [3, 1] },
+    },
+    {
+      id: 'one-recv',
+      says: 'One recv() returns the whole 4000-byte datagram.',
+      fact: 'reads',
+      expect: { equals: [SIZE] },
+    },
+  ],
 });

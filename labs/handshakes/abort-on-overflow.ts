@@ -1,16 +1,13 @@
-/**
- * Verify: tcp_abort_on_overflow=1 does not turn dropped SYNs into RSTs: with the accept queue
- * full, new SYNs are still dropped silently, exactly as with the default 0.
- */
 import { defineLab } from '../_lib/define.ts';
-import { acceptQueueScenario } from './accept-queue.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { acceptQueueScenario } from './_scenario.ts';
 
 export default defineLab({
-  id: 'handshakes/abort-on-overflow',
   title: 'tcp_abort_on_overflow=1 does not reset new SYNs',
   verifies:
     'Verify: with net.ipv4.tcp_abort_on_overflow=1 and a full accept queue, new SYNs are still dropped without an answer (no RST); the setting only changes what happens to a handshake-completing ACK that finds the queue full.',
-  probes: ['handshakes/server.c', 'handshakes/client.c'],
+  probes: ['probes/tcp-server.c', 'probes/tcp-client.c'],
+  run: (ctx: LabContext) => acceptQueueScenario(ctx, 1),
   claims: [
     {
       id: 'setting',
@@ -21,33 +18,32 @@ export default defineLab({
     {
       id: 'queued',
       says: 'Still 2 connections complete and wait in the accept queue.',
-      observe: (r) => r.facts.connected,
+      fact: 'connected',
       expect: { equals: 2 },
     },
     {
       id: 'no-rst',
       says: 'No RST is sent: the extra SYNs get no answer at all.',
-      observe: (r) => r.facts.rstCount,
+      fact: 'rstCount',
       expect: { equals: 0 },
     },
     {
       id: 'pending',
       says: 'The client is left retrying in SYN-SENT, not refused.',
-      observe: (r) => r.facts.clientStates,
+      fact: 'clientStates',
       expect: { equals: ['ESTAB', 'ESTAB', 'SYN-SENT', 'SYN-SENT'] },
     },
     {
       id: 'retransmit-1s',
       says: 'The client retransmits each dropped SYN after about 1 s, as with the default.',
-      observe: (r) => r.facts.firstSynRetransmitS,
+      fact: 'firstSynRetransmitS',
       expect: { between: [0.9, 1.5] },
     },
     {
       id: 'counters',
       says: 'The drops are counted as ListenOverflows just the same.',
-      observe: (r) => r.facts.listenOverflows,
+      fact: 'listenOverflows',
       expect: { equals: 6 },
     },
   ],
-  run: (ctx) => acceptQueueScenario(ctx, 1),
 });

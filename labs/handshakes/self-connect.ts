@@ -1,10 +1,5 @@
-/**
- * Verify: with no listener on 127.0.0.1:40500 and an ephemeral range 40490–40510, a loop of
- * connect() gets ECONNREFUSED until the kernel picks 40500 as the source port; then SYN meets
- * its own SYN (simultaneous open: S, S., .) and the socket is connected to itself. An odd target
- * port is never reached: connect() only takes ports of the range's low-bound parity.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcp } from '../_lib/packets.ts';
 
 const EVEN_TARGET = 40500;
@@ -13,63 +8,10 @@ const RANGE = '40490 40510';
 const MAX_ATTEMPTS = 500;
 
 export default defineLab({
-  id: 'handshakes/self-connect',
   title: 'A socket that connects to itself',
   verifies: `Verify: connect() in a loop to 127.0.0.1:${EVEN_TARGET}, which nobody listens on but which lies inside ip_local_port_range ${RANGE.replace(' ', '–')}, ends with a socket whose source and destination are both ${EVEN_TARGET} (simultaneous open) that echoes its own bytes; port ${ODD_TARGET} is never reached.`,
   probes: ['handshakes/self-connect.c'],
-  claims: [
-    {
-      id: 'refused-first',
-      says: 'Before it succeeds, every attempt is refused with RST/ACK (ECONNREFUSED).',
-      observe: (r) => r.facts.otherErrors,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'self',
-      says: 'The socket ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.',
-      observe: (r) => [r.facts.selfLocal, r.facts.selfPeer],
-      expect: { equals: ['127.0.0.1:40500', '127.0.0.1:40500'] },
-    },
-    {
-      id: 'simultaneous-open',
-      says: 'On the wire: SYN, then SYN-ACK with the same ISN, then ACK, all 40500 → 40500.',
-      observe: (r) => r.facts.selfFlags,
-      expect: { equals: ['S', 'S.', '.'] },
-    },
-    {
-      id: 'same-isn',
-      says: 'The SYN-ACK carries the very ISN of the SYN: one socket plays both ends.',
-      observe: (r) => r.facts.selfSynAckSameIsn,
-      expect: { equals: true },
-    },
-    {
-      id: 'state',
-      says: 'TCP_INFO reports the self-connected socket ESTABLISHED.',
-      observe: (r) => r.facts.selfState,
-      expect: { equals: 'ESTAB' },
-    },
-    {
-      id: 'echo',
-      says: 'What it writes, it reads back from itself.',
-      observe: (r) => r.facts.echoed,
-      expect: { equals: 'hello' },
-    },
-    {
-      id: 'even-ports',
-      says: 'Every source port connect() chose was even, like the low end of the range.',
-      observe: (r) => r.facts.oddPortsTried,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'odd-unreachable',
-      says: `Aiming at odd port ${ODD_TARGET}, ${MAX_ATTEMPTS} attempts never connect to themselves.`,
-      observe: (r) => r.facts.oddTargetSelfConnects,
-      expect: { equals: 0 },
-      kernelNote:
-        "Linux ≥ 4.6 tries the low bound's parity first for connect() and leaves the other parity to bind(0)",
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const host = await ctx.host('host', { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } });
     const capture = await ctx.capture(host, 'lo');
     const hunt = ctx.probe(host, 'handshakes/self-connect.c', [
@@ -98,8 +40,6 @@ export default defineLab({
     const [syn, synAck] = selfPackets;
     return {
       hosts: [{ name: 'host', addrs: ['127.0.0.1'] }],
-      packets,
-      events: ctx.events,
       facts: {
         attemptsBeforeSelf: summary.attempts,
         refusedBeforeSelf: summary.refused,
@@ -119,4 +59,56 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'refused-first',
+      says: 'Before it succeeds, every attempt is refused with RST/ACK (ECONNREFUSED).',
+      fact: 'otherErrors',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'self',
+      says: 'The socket ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.',
+      observe: (r) => [r.facts.selfLocal, r.facts.selfPeer],
+      expect: { equals: ['127.0.0.1:40500', '127.0.0.1:40500'] },
+    },
+    {
+      id: 'simultaneous-open',
+      says: 'On the wire: SYN, then SYN-ACK with the same ISN, then ACK, all 40500 → 40500.',
+      fact: 'selfFlags',
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'same-isn',
+      says: 'The SYN-ACK carries the very ISN of the SYN: one socket plays both ends.',
+      fact: 'selfSynAckSameIsn',
+      expect: { equals: true },
+    },
+    {
+      id: 'state',
+      says: 'TCP_INFO reports the self-connected socket ESTABLISHED.',
+      fact: 'selfState',
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'echo',
+      says: 'What it writes, it reads back from itself.',
+      fact: 'echoed',
+      expect: { equals: 'hello' },
+    },
+    {
+      id: 'even-ports',
+      says: 'Every source port connect() chose was even, like the low end of the range.',
+      fact: 'oddPortsTried',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'odd-unreachable',
+      says: `Aiming at odd port ${ODD_TARGET}, ${MAX_ATTEMPTS} attempts never connect to themselves.`,
+      fact: 'oddTargetSelfConnects',
+      expect: { equals: 0 },
+      kernelNote:
+        "Linux ≥ 4.6 tries the low bound's parity first for connect() and leaves the other parity to bind(0)",
+    },
+  ],
 });

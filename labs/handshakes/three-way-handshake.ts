@@ -1,97 +1,22 @@
-/**
- * Verify: connect() → SYN, SYN-ACK, ACK; each acknowledges the other's ISN + 1; the SYN offers
- * MSS 1460 on a 1500-byte link with sackOK, timestamps and window scale; both ends ESTABLISHED.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
 import { flagSequence, onPort } from '../_lib/packets.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5000;
 
 export default defineLab({
-  id: 'handshakes/three-way-handshake',
   title: 'The three-way handshake on a 1500-byte link',
   verifies:
     'Verify: connect() sends SYN, the listener answers SYN-ACK, the client ACKs; each side acknowledges the other ISN + 1; the SYN offers MSS 1460 (MTU 1500 − 40), sackOK, timestamps and a window scale; both ends reach ESTABLISHED.',
-  probes: ['handshakes/client.c', 'handshakes/server.c', 'probes/tcp_info.h'],
-  claims: [
-    {
-      id: 'flags',
-      says: 'The handshake is three segments: SYN, SYN-ACK, ACK.',
-      observe: (r) => r.facts.flags,
-      expect: { equals: ['S', 'S.', '.'] },
-    },
-    {
-      id: 'synack-acks-isn',
-      says: "The SYN-ACK acknowledges the client's ISN + 1 (relative ack 1).",
-      observe: (r) => r.facts.synAckRelAck,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'ack-acks-isn',
-      says: "The final ACK acknowledges the server's ISN + 1.",
-      observe: (r) => r.facts.finalAckRelAck,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'isns-differ',
-      says: 'The two ends choose different initial sequence numbers, neither 0.',
-      observe: (r) => r.facts.isnsDifferAndNonZero,
-      expect: { equals: true },
-    },
-    {
-      id: 'syn-mss',
-      says: 'The SYN advertises MSS = 1500 − 20 (IPv4) − 20 (TCP) = 1460.',
-      observe: (r) => r.facts.synMss,
-      expect: { equals: 1460 },
-    },
-    {
-      id: 'synack-mss',
-      says: 'The SYN-ACK advertises the same 1460 from its own route.',
-      observe: (r) => r.facts.synAckMss,
-      expect: { equals: 1460 },
-    },
-    {
-      id: 'syn-options',
-      says: 'Linux orders the SYN options mss, sackOK, TS, nop, wscale.',
-      observe: (r) => r.facts.synOptionOrder,
-      expect: { equals: ['mss', 'sackOK', 'TS', 'nop', 'wscale'] },
-    },
-    {
-      id: 'wscale',
-      says: 'The window scale follows tcp_rmem max (6 MiB here → shift 7).',
-      observe: (r) => r.facts.synWscale,
-      expect: { equals: 7 },
-      kernelNote: 'depends on net.ipv4.tcp_rmem max, pinned to the 6291456 default',
-    },
-    {
-      id: 'snd-mss',
-      says: 'With timestamps on, each segment carries 12 option bytes, so TCP_INFO snd_mss is 1448.',
-      observe: (r) => r.facts.clientSndMss,
-      expect: { equals: 1448 },
-    },
-    {
-      id: 'client-state',
-      says: 'After connect() the client socket is ESTABLISHED (TCP_INFO).',
-      observe: (r) => r.facts.clientState,
-      expect: { equals: 'ESTAB' },
-    },
-    {
-      id: 'server-states',
-      says: 'The server has its LISTEN socket plus one ESTABLISHED socket for the connection (ss).',
-      observe: (r) => r.facts.serverStates,
-      expect: { equals: ['ESTAB', 'LISTEN'] },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
-    const capture = await ctx.capture(client);
+  probes: ['probes/tcp-client.c', 'probes/tcp-server.c', 'probes/tcp_info.h'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
 
-    const listener = ctx.probe(server, 'handshakes/server.c', ['198.51.100.2', PORT, 16, 'accept']);
+    const listener = ctx.probe(server, 'probes/tcp-server.c', [SERVER, PORT, 16, 'accept']);
     await listener.waitFor('listening');
-    const connector = ctx.probe(client, 'handshakes/client.c', ['198.51.100.2', PORT, 1, 5000]);
+    const connector = ctx.probe(client, 'probes/tcp-client.c', [SERVER, PORT, 1, 5000]);
     const connected = await connector.waitFor('connected');
     await listener.waitFor('accepted');
     const serverSockets = await tcpSockets(server);
@@ -99,9 +24,6 @@ export default defineLab({
 
     const [syn, synAck, ack] = onPort(packets, PORT);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         flags: flagSequence(packets),
         clientIsn: syn?.tcp.seq,
@@ -127,4 +49,73 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'flags',
+      says: 'The handshake is three segments: SYN, SYN-ACK, ACK.',
+      fact: 'flags',
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'synack-acks-isn',
+      says: "The SYN-ACK acknowledges the client's ISN + 1 (relative ack 1).",
+      fact: 'synAckRelAck',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'ack-acks-isn',
+      says: "The final ACK acknowledges the server's ISN + 1.",
+      fact: 'finalAckRelAck',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'isns-differ',
+      says: 'The two ends choose different initial sequence numbers, neither 0.',
+      fact: 'isnsDifferAndNonZero',
+      expect: { equals: true },
+    },
+    {
+      id: 'syn-mss',
+      says: 'The SYN advertises MSS = 1500 − 20 (IPv4) − 20 (TCP) = 1460.',
+      fact: 'synMss',
+      expect: { equals: 1460 },
+    },
+    {
+      id: 'synack-mss',
+      says: 'The SYN-ACK advertises the same 1460 from its own route.',
+      fact: 'synAckMss',
+      expect: { equals: 1460 },
+    },
+    {
+      id: 'syn-options',
+      says: 'Linux orders the SYN options mss, sackOK, TS, nop, wscale.',
+      fact: 'synOptionOrder',
+      expect: { equals: ['mss', 'sackOK', 'TS', 'nop', 'wscale'] },
+    },
+    {
+      id: 'wscale',
+      says: 'The window scale follows tcp_rmem max (6 MiB here → shift 7).',
+      fact: 'synWscale',
+      expect: { equals: 7 },
+      kernelNote: 'depends on net.ipv4.tcp_rmem max, pinned to the 6291456 default',
+    },
+    {
+      id: 'snd-mss',
+      says: 'With timestamps on, each segment carries 12 option bytes, so TCP_INFO snd_mss is 1448.',
+      fact: 'clientSndMss',
+      expect: { equals: 1448 },
+    },
+    {
+      id: 'client-state',
+      says: 'After connect() the client socket is ESTABLISHED (TCP_INFO).',
+      fact: 'clientState',
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'server-states',
+      says: 'The server has its LISTEN socket plus one ESTABLISHED socket for the connection (ss).',
+      fact: 'serverStates',
+      expect: { equals: ['ESTAB', 'LISTEN'] },
+    },
+  ],
 });

@@ -1,76 +1,34 @@
-/**
- * Verify: TCP_MAXSEG on the client (1400) and a route advmss on the server (1100) change what
- * each SYN advertises; each direction then uses the smaller of the sender's own limit and the
- * peer's advertised MSS: client → server 1100 (1088 with timestamps), server → client 1400 (1388).
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcp } from '../_lib/packets.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5203;
-const CLIENT = '198.51.100.1';
-const SERVER = '198.51.100.2';
 const MAXSEG = 1400;
 const ADVMSS = 1100;
 const BYTES = 6000;
 
 export default defineLab({
-  id: 'mtu-mss/mss-clamps',
   title: 'TCP_MAXSEG and advmss clamp the MSS',
   verifies:
     'Verify: on a 1500-byte link, a client with TCP_MAXSEG 1400 advertises MSS 1400 and a server whose route to the client has advmss 1100 advertises 1100; the client then sends at most 1088-byte payloads (1100 − 12) and the server at most 1388 (1400 − 12): each direction is bounded by the receiver’s advertisement.',
-  probes: ['segments/stream.c'],
-  claims: [
-    {
-      id: 'syn-mss',
-      says: 'TCP_MAXSEG 1400, set before connect(), replaces the 1460 the link would give in the SYN.',
-      observe: (r) => r.facts.synMss,
-      expect: { equals: MAXSEG },
-    },
-    {
-      id: 'synack-mss',
-      says: 'The route’s advmss 1100 sets what the SYN-ACK advertises.',
-      observe: (r) => r.facts.synAckMss,
-      expect: { equals: ADVMSS },
-    },
-    {
-      id: 'client-sends',
-      says: 'Client → server segments carry at most 1088 bytes: the server’s 1100 minus 12 of timestamps.',
-      observe: (r) => r.facts.clientMaxPayload,
-      expect: { equals: ADVMSS - 12 },
-    },
-    {
-      id: 'server-sends',
-      says: 'Server → client segments carry at most 1388 bytes: the client’s 1400 minus 12. The two directions differ.',
-      observe: (r) => r.facts.serverMaxPayload,
-      expect: { equals: MAXSEG - 12 },
-    },
-    {
-      id: 'snd-mss',
-      says: 'TCP_INFO snd_mss agrees on both ends: [client, server].',
-      observe: (r) => r.facts.sndMss,
-      expect: { equals: [ADVMSS - 12, MAXSEG - 12] },
-    },
-    {
-      id: 'all-bytes',
-      says: 'All 6000 bytes cross each way: the server reads 6000, and the capture sees 6000 from the server.',
-      observe: (r) => r.facts.received,
-      expect: { equals: [BYTES, BYTES] },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    const { ifA, ifB } = await ctx.link(client, server, {
-      a: `${CLIENT}/24`,
-      b: `${SERVER}/24`,
-      mtu: 1500,
-    });
+  probes: ['probes/stream.c'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture, clientIf, serverIf } = await clientServer(ctx);
     // One segment per skb on both ends, so the capture shows segments rather than GSO batches.
-    await client.run(['ip', 'link', 'set', 'dev', ifA, 'gso_max_segs', '1']);
-    await server.run(['ip', 'link', 'set', 'dev', ifB, 'gso_max_segs', '1']);
-    await server.run(['ip', 'route', 'add', `${CLIENT}/32`, 'dev', ifB, 'advmss', String(ADVMSS)]);
-    const capture = await ctx.capture(client);
-    const reader = ctx.probe(server, 'segments/stream.c', [
+    await client.run(['ip', 'link', 'set', 'dev', clientIf, 'gso_max_segs', '1']);
+    await server.run(['ip', 'link', 'set', 'dev', serverIf, 'gso_max_segs', '1']);
+    await server.run([
+      'ip',
+      'route',
+      'add',
+      `${CLIENT}/32`,
+      'dev',
+      serverIf,
+      'advmss',
+      String(ADVMSS),
+    ]);
+    const reader = ctx.probe(server, 'probes/stream.c', [
       'recv',
       'tcp',
       SERVER,
@@ -80,7 +38,7 @@ export default defineLab({
       `send=${BYTES}`,
     ]);
     await reader.waitFor('listening');
-    const writer = ctx.probe(client, 'segments/stream.c', [
+    const writer = ctx.probe(client, 'probes/stream.c', [
       'send',
       'tcp',
       SERVER,
@@ -102,9 +60,6 @@ export default defineLab({
       .filter((p) => p.ip.src === SERVER)
       .reduce((n, p) => n + p.tcp.payloadLength, 0);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         synMss: segs.find((p) => p.tcp.syn && !p.tcp.ack)?.tcp.options.mss,
         synAckMss: segs.find((p) => p.tcp.syn && p.tcp.ack)?.tcp.options.mss,
@@ -123,4 +78,42 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'syn-mss',
+      says: 'TCP_MAXSEG 1400, set before connect(), replaces the 1460 the link would give in the SYN.',
+      fact: 'synMss',
+      expect: { equals: MAXSEG },
+    },
+    {
+      id: 'synack-mss',
+      says: 'The route’s advmss 1100 sets what the SYN-ACK advertises.',
+      fact: 'synAckMss',
+      expect: { equals: ADVMSS },
+    },
+    {
+      id: 'client-sends',
+      says: 'Client → server segments carry at most 1088 bytes: the server’s 1100 minus 12 of timestamps.',
+      fact: 'clientMaxPayload',
+      expect: { equals: ADVMSS - 12 },
+    },
+    {
+      id: 'server-sends',
+      says: 'Server → client segments carry at most 1388 bytes: the client’s 1400 minus 12. The two directions differ.',
+      fact: 'serverMaxPayload',
+      expect: { equals: MAXSEG - 12 },
+    },
+    {
+      id: 'snd-mss',
+      says: 'TCP_INFO snd_mss agrees on both ends: [client, server].',
+      fact: 'sndMss',
+      expect: { equals: [ADVMSS - 12, MAXSEG - 12] },
+    },
+    {
+      id: 'all-bytes',
+      says: 'All 6000 bytes cross each way: the server reads 6000, and the capture sees 6000 from the server.',
+      fact: 'received',
+      expect: { equals: [BYTES, BYTES] },
+    },
+  ],
 });

@@ -1,47 +1,16 @@
-/**
- * Verify: the MSS a SYN advertises is the MTU of the route's interface minus 40 (IPv4 + TCP
- * headers): 1460 on a 1500-byte link, 8960 on 9000, 1240 on 1280; the SYN-ACK does the same from
- * its own route, and the segments then carry 12 bytes less (timestamps).
- */
 import { defineLab } from '../_lib/define.ts';
-import { handshakeEach, mssFacts } from './handshake-each.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { handshakeEach, mssFacts } from './_scenario.ts';
 
 const PORT = 5201;
 const MTUS = [1500, 9000, 1280] as const;
 
 export default defineLab({
-  id: 'mtu-mss/mss-follows-mtu',
   title: 'The SYN advertises the route MTU minus 40',
   verifies:
     'Verify: one client with three links of MTU 1500, 9000 and 1280 advertises MSS 1460, 8960 and 1240 in the SYNs it sends over them; each server answers with the same value from its own link, and TCP_INFO snd_mss is 12 bytes less (timestamp option).',
-  probes: ['segments/stream.c'],
-  claims: [
-    {
-      id: 'syn-mss',
-      says: 'The SYN MSS is MTU − 20 (IPv4 header) − 20 (TCP header): 1460, 8960, 1240.',
-      observe: (r) => r.facts.synMss,
-      expect: { equals: [1460, 8960, 1240] },
-    },
-    {
-      id: 'synack-mss',
-      says: 'Each SYN-ACK advertises the same value, computed from the server’s own link.',
-      observe: (r) => r.facts.synAckMss,
-      expect: { equals: [1460, 8960, 1240] },
-    },
-    {
-      id: 'snd-mss',
-      says: 'The payload per segment is 12 bytes less (TCP timestamps ride in every segment): 1448, 8948, 1228.',
-      observe: (r) => r.facts.sndMss,
-      expect: { equals: [1448, 8948, 1228] },
-    },
-    {
-      id: 'pmtu',
-      says: 'TCP_INFO pmtu reports each route’s MTU.',
-      observe: (r) => r.facts.pmtu,
-      expect: { equals: [1500, 9000, 1280] },
-    },
-  ],
-  async run(ctx) {
+  probes: ['probes/stream.c'],
+  run: async (ctx: LabContext) => {
     const client = await ctx.host('client');
     const servers = [];
     for (const [i, mtu] of MTUS.entries()) {
@@ -61,9 +30,6 @@ export default defineLab({
     const connected = await handshakeEach(ctx, client, servers, PORT);
     const packets = await capture.stop();
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         mtus: [...MTUS],
         ...mssFacts(packets, servers, connected),
@@ -71,4 +37,30 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'syn-mss',
+      says: 'The SYN MSS is MTU − 20 (IPv4 header) − 20 (TCP header): 1460, 8960, 1240.',
+      fact: 'synMss',
+      expect: { equals: [1460, 8960, 1240] },
+    },
+    {
+      id: 'synack-mss',
+      says: 'Each SYN-ACK advertises the same value, computed from the server’s own link.',
+      fact: 'synAckMss',
+      expect: { equals: [1460, 8960, 1240] },
+    },
+    {
+      id: 'snd-mss',
+      says: 'The payload per segment is 12 bytes less (TCP timestamps ride in every segment): 1448, 8948, 1228.',
+      fact: 'sndMss',
+      expect: { equals: [1448, 8948, 1228] },
+    },
+    {
+      id: 'pmtu',
+      says: 'TCP_INFO pmtu reports each route’s MTU.',
+      fact: 'pmtu',
+      expect: { equals: [1500, 9000, 1280] },
+    },
+  ],
 });

@@ -1,53 +1,17 @@
-/**
- * Verify: over IPv6 the SYN advertises MTU − 60 (40-byte IPv6 header + 20 TCP): 1440 on a
- * 1500-byte link, 1220 on 1280, IPv6's minimum link MTU.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcp } from '../_lib/packets.ts';
-import { handshakeEach, mssFacts } from './handshake-each.ts';
+import { handshakeEach, mssFacts } from './_scenario.ts';
 
 const PORT = 5202;
 const MTUS = [1500, 1280] as const;
 
 export default defineLab({
-  id: 'mtu-mss/mss-ipv6',
   title: 'IPv6 takes 20 more bytes',
   verifies:
     'Verify: over IPv6 the SYN advertises MSS = MTU − 40 (IPv6 header) − 20 (TCP header): 1440 on a 1500-byte link and 1220 on a 1280-byte link; snd_mss is 12 bytes less with timestamps.',
-  probes: ['segments/stream.c'],
-  claims: [
-    {
-      id: 'syn-mss',
-      says: 'The IPv6 SYN MSS is MTU − 60: 1440 and 1220.',
-      observe: (r) => r.facts.synMss,
-      expect: { equals: [1440, 1220] },
-    },
-    {
-      id: 'synack-mss',
-      says: 'The SYN-ACKs advertise the same.',
-      observe: (r) => r.facts.synAckMss,
-      expect: { equals: [1440, 1220] },
-    },
-    {
-      id: 'snd-mss',
-      says: 'Payload per segment with timestamps: 1428 and 1208.',
-      observe: (r) => r.facts.sndMss,
-      expect: { equals: [1428, 1208] },
-    },
-    {
-      id: 'min-mtu',
-      says: 'Lowering the link to MTU 1200, below IPv6’s minimum of 1280, strips the interface of its IPv6 addresses (2 before: global and link-local; 0 after).',
-      observe: (r) => [r.facts.ipv6AddrsAt1280, r.facts.ipv6AddrsAt1200],
-      expect: { equals: [2, 0] },
-    },
-    {
-      id: 'ip-version',
-      says: 'The handshakes ran over IPv6.',
-      observe: (r) => r.facts.ipVersions,
-      expect: { equals: [6] },
-    },
-  ],
-  async run(ctx) {
+  probes: ['probes/stream.c'],
+  run: async (ctx: LabContext) => {
     const client = await ctx.host('client', { ipv6: true });
     const servers = [];
     for (const [i, mtu] of MTUS.entries()) {
@@ -77,9 +41,6 @@ export default defineLab({
     const addrsAt1200 = await v6Addrs();
     const segs = tcp(packets);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         mtus: [...MTUS],
         ...mssFacts(packets, servers, connected),
@@ -89,4 +50,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'syn-mss',
+      says: 'The IPv6 SYN MSS is MTU − 60: 1440 and 1220.',
+      fact: 'synMss',
+      expect: { equals: [1440, 1220] },
+    },
+    {
+      id: 'synack-mss',
+      says: 'The SYN-ACKs advertise the same.',
+      fact: 'synAckMss',
+      expect: { equals: [1440, 1220] },
+    },
+    {
+      id: 'snd-mss',
+      says: 'Payload per segment with timestamps: 1428 and 1208.',
+      fact: 'sndMss',
+      expect: { equals: [1428, 1208] },
+    },
+    {
+      id: 'min-mtu',
+      says: 'Lowering the link to MTU 1200, below IPv6’s minimum of 1280, strips the interface of its IPv6 addresses (2 before: global and link-local; 0 after).',
+      observe: (r) => [r.facts.ipv6AddrsAt1280, r.facts.ipv6AddrsAt1200],
+      expect: { equals: [2, 0] },
+    },
+    {
+      id: 'ip-version',
+      says: 'The handshakes ran over IPv6.',
+      fact: 'ipVersions',
+      expect: { equals: [6] },
+    },
+  ],
 });

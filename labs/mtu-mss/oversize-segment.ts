@@ -1,67 +1,35 @@
-/**
- * Verify: a segment larger than the MSS the receiver advertised is not dropped: a server that
- * advertised MSS 536 accepts a hand-made 1400-byte segment, acknowledges all of it and read()
- * returns the 1400 bytes. The MSS binds the sender; the receiver takes what fits its window.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcp } from '../_lib/packets.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5205;
-const CLIENT = '198.51.100.1';
-const SERVER = '198.51.100.2';
 const ADVMSS = 536;
 const SIZE = 1400;
 
 export default defineLab({
-  id: 'mtu-mss/oversize-segment',
   title: 'A segment larger than the MSS is still accepted',
   verifies:
     'Verify: a server whose SYN-ACK advertised MSS 536 receives a hand-made, in-sequence 1400-byte segment (IP length 1440, within the 1500-byte MTU), acknowledges all 1400 bytes and read() returns them: exceeding the MSS is the sender breaking a promise, not a reason for the receiver to drop.',
-  probes: ['mtu-mss/oversize.c', 'segments/stream.c'],
-  claims: [
-    {
-      id: 'advertised',
-      says: 'The server’s SYN-ACK advertises MSS 536 (route advmss 536).',
-      observe: (r) => r.facts.synAckMss,
-      expect: { equals: ADVMSS },
-    },
-    {
-      id: 'client-obeys',
-      says: 'The client’s own TCP would never send more than 536 bytes per segment (TCP_INFO snd_mss).',
-      observe: (r) => r.facts.clientSndMss,
-      expect: { equals: ADVMSS },
-    },
-    {
-      id: 'oversize-on-wire',
-      says: 'The hand-made segment carries 1400 bytes, 2.6 times the advertised MSS.',
-      observe: (r) => r.facts.craftedPayload,
-      expect: { equals: SIZE },
-    },
-    {
-      id: 'acked',
-      says: 'The server acknowledges all of it: relative ack 1401.',
-      observe: (r) => r.facts.serverAck,
-      expect: { equals: SIZE + 1 },
-    },
-    {
-      id: 'read',
-      says: 'The server application reads the 1400 bytes in one read().',
-      observe: (r) => r.facts.serverReads,
-      expect: { equals: [SIZE] },
-    },
-  ],
-  async run(ctx) {
+  probes: ['mtu-mss/oversize.c', 'probes/stream.c'],
+  run: async (ctx: LabContext) => {
     // No timestamps: the crafted segment carries no options and must still be valid.
-    const client = await ctx.host('client', { sysctls: { 'net.ipv4.tcp_timestamps': '0' } });
-    const server = await ctx.host('server', { sysctls: { 'net.ipv4.tcp_timestamps': '0' } });
-    const { ifB } = await ctx.link(client, server, {
-      a: `${CLIENT}/24`,
-      b: `${SERVER}/24`,
-      mtu: 1500,
+    const noTimestamps = { 'net.ipv4.tcp_timestamps': '0' };
+    const { client, server, capture, serverIf } = await clientServer(ctx, {
+      client: noTimestamps,
+      server: noTimestamps,
     });
-    await server.run(['ip', 'route', 'add', `${CLIENT}/32`, 'dev', ifB, 'advmss', String(ADVMSS)]);
-    const capture = await ctx.capture(client);
-    const reader = ctx.probe(server, 'segments/stream.c', [
+    await server.run([
+      'ip',
+      'route',
+      'add',
+      `${CLIENT}/32`,
+      'dev',
+      serverIf,
+      'advmss',
+      String(ADVMSS),
+    ]);
+    const reader = ctx.probe(server, 'probes/stream.c', [
       'recv',
       'tcp',
       SERVER,
@@ -80,9 +48,6 @@ export default defineLab({
     const crafted = segs.find((p) => p.ip.src === CLIENT && p.tcp.payloadLength > 0);
     const ack = segs.filter((p) => p.ip.src === SERVER && !p.tcp.syn && p.tcp.ack).at(-1);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         synMss: segs.find((p) => p.tcp.syn && !p.tcp.ack)?.tcp.options.mss,
         synAckMss: segs.find((p) => p.tcp.syn && p.tcp.ack)?.tcp.options.mss,
@@ -94,4 +59,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'advertised',
+      says: 'The server’s SYN-ACK advertises MSS 536 (route advmss 536).',
+      fact: 'synAckMss',
+      expect: { equals: ADVMSS },
+    },
+    {
+      id: 'client-obeys',
+      says: 'The client’s own TCP would never send more than 536 bytes per segment (TCP_INFO snd_mss).',
+      fact: 'clientSndMss',
+      expect: { equals: ADVMSS },
+    },
+    {
+      id: 'oversize-on-wire',
+      says: 'The hand-made segment carries 1400 bytes, 2.6 times the advertised MSS.',
+      fact: 'craftedPayload',
+      expect: { equals: SIZE },
+    },
+    {
+      id: 'acked',
+      says: 'The server acknowledges all of it: relative ack 1401.',
+      fact: 'serverAck',
+      expect: { equals: SIZE + 1 },
+    },
+    {
+      id: 'read',
+      says: 'The server application reads the 1400 bytes in one read().',
+      fact: 'serverReads',
+      expect: { equals: [SIZE] },
+    },
+  ],
 });

@@ -13,6 +13,7 @@
  * events: connected {sport, sndMss, peerMss}; crafted {seq, ack, size, ipLength}; done
  */
 #include "addr.h"
+#include "checksum.h"
 #include "tcp_info.h"
 #include <netinet/ip.h>
 #include <stdint.h>
@@ -20,17 +21,6 @@
 
 static const char *USAGE = "oversize ADDR PORT SIZE";
 static uint8_t packet[20 + 20 + 9000];
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t acc) {
-  for (size_t i = 0; i + 1 < n; i += 2) acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (n & 1) acc += (uint32_t)(p[n - 1] << 8);
-  return acc;
-}
-
-static uint16_t fold(uint32_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return (uint16_t)~acc;
-}
 
 static uint32_t queue_seq(int fd, int queue) {
   if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof queue) < 0) die("setsockopt(TCP_REPAIR_QUEUE)");

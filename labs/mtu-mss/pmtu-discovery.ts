@@ -1,135 +1,26 @@
-/**
- * Verify: a TCP sender on a 1500-byte link sends 1448-byte segments with DF towards a path whose
- * middle link has MTU 1280; the router drops them and answers ICMP "fragmentation needed, mtu
- * 1280"; the sender caches path MTU 1280 for the destination (ip route get), retransmits the lost
- * data in 1228-byte segments and delivers every byte.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters } from '../_lib/observe.ts';
 import { tcp } from '../_lib/packets.ts';
-import { A, B, NARROW_MTU, R1, narrowPath, routeGet } from './path.ts';
+import { NARROW_MTU, narrowPath } from '../_lib/topology.ts';
+import { A, B, R1, routeGet } from './_scenario.ts';
 
 const PORT = 5200;
 const WRITE = 20000;
 
 export default defineLab({
-  id: 'mtu-mss/pmtu-discovery',
   title: 'Path MTU discovery shrinks the segments',
   verifies:
     'Verify: across a 1280-byte link between two routers, 1448-byte TCP segments with DF are dropped by the first router, which sends ICMP "fragmentation needed" with mtu 1280; the sender caches PMTU 1280 (ip route get), resends the data in 1228-byte segments and all 20000 bytes arrive.',
-  probes: ['segments/stream.c'],
-  claims: [
-    {
-      id: 'mss-both',
-      says: 'Both ends sit on 1500-byte links, so both SYNs advertise MSS 1460: the handshake cannot know about the narrow link.',
-      observe: (r) => r.facts.synMss,
-      expect: { equals: [1460, 1460] },
-    },
-    {
-      id: 'first-flight',
-      says: 'The first data segments carry 1448 bytes (1500-byte IP packets) with DF set.',
-      observe: (r) => r.facts.firstPayload,
-      expect: { equals: 1448 },
-    },
-    {
-      id: 'df',
-      says: 'Every data segment has DF set: Linux TCP never lets a router fragment it.',
-      observe: (r) => r.facts.dataDf,
-      expect: { equals: [true] },
-    },
-    {
-      id: 'icmp',
-      says: 'The router answers with ICMP type 3 code 4, "fragmentation needed".',
-      observe: (r) => r.facts.icmpTypeCode,
-      expect: { equals: [3, 4] },
-    },
-    {
-      id: 'icmp-mtu',
-      says: 'The ICMP message carries the next-hop MTU, 1280 (RFC 1191).',
-      observe: (r) => r.facts.icmpMtu,
-      expect: { equals: NARROW_MTU },
-    },
-    {
-      id: 'icmp-from-router',
-      says: 'It comes from the router (198.51.100.254), not from the destination.',
-      observe: (r) => r.facts.icmpSrc,
-      expect: { equals: R1 },
-    },
-    {
-      id: 'router-drops',
-      says: 'The router counts each refused packet in IpFragFails: one per 1448-byte segment sent.',
-      observe: (r) =>
-        r.facts.routerFragFails === r.facts.bigSegmentsSent
-          ? r.facts.routerFragFails
-          : `${r.facts.routerFragFails} ≠ ${r.facts.bigSegmentsSent}`,
-      expect: { between: [1, 10] },
-    },
-    {
-      id: 'receiver-never-saw',
-      says: 'The receiver never got a segment longer than 1228 bytes (TCP_INFO rcv_mss is the largest seen).',
-      observe: (r) => r.facts.receiverRcvMss,
-      expect: { equals: 1228 },
-    },
-    {
-      id: 'route-cache',
-      says: '`ip route get` on the sender now shows the cached path MTU 1280 for the destination.',
-      observe: (r) => r.facts.cachedRouteMtu,
-      expect: { equals: NARROW_MTU },
-    },
-    {
-      id: 'route-expires',
-      says: 'The cached value expires after 10 minutes (net.ipv4.route.mtu_expires, 600 s).',
-      observe: (r) => r.facts.cachedRouteExpires,
-      expect: { between: [500, 600] },
-      kernelNote:
-        'net.ipv4.route.mtu_expires, 600 s by default; next-hop exceptions since Linux 3.6',
-    },
-    {
-      id: 'first-flight-size',
-      says: 'Before the sender reacts, the whole initial window leaves at 1448 bytes: at most 10 segments (RFC 6928), one ICMP each.',
-      observe: (r) => r.facts.bigSegmentsSent,
-      expect: { between: [1, 10] },
-      kernelNote: 'initial congestion window of 10 segments since Linux 2.6.39',
-    },
-    {
-      id: 'smaller-segments',
-      says: 'After the last 1448-byte segment, no segment carries more than 1228 bytes: 1280 − 20 − 20 − 12 of timestamps.',
-      observe: (r) => r.facts.maxPayloadAfterBig,
-      expect: { equals: 1228 },
-    },
-    {
-      id: 'resplit',
-      says: 'Each lost 1448-byte segment is resent as 1228 + 220 bytes: the same sequence range, cut to the new size.',
-      observe: (r) => r.facts.firstResend,
-      expect: { equals: [1228, 220] },
-    },
-    {
-      id: 'tcp-info',
-      says: 'TCP_INFO agrees: pmtu 1280, snd_mss 1228.',
-      observe: (r) => [r.facts.finalPmtu, r.facts.finalSndMss],
-      expect: { equals: [NARROW_MTU, 1228] },
-    },
-    {
-      id: 'delivered',
-      says: 'Nothing is lost for the application: the receiver reads all 20000 bytes.',
-      observe: (r) => r.facts.received,
-      expect: { equals: WRITE },
-    },
-    {
-      id: 'quick',
-      says: 'The first smaller segment follows the first ICMP within 200 ms: no retransmission timeout (≥ 200 ms) is waited for.',
-      observe: (r) => r.facts.resendDelayMs,
-      expect: { atMost: 200 },
-    },
-  ],
-  async run(ctx) {
+  probes: ['probes/stream.c'],
+  run: async (ctx: LabContext) => {
     const { a, r1, b, aIf } = await narrowPath(ctx);
     // One segment per skb, so the capture shows segments, not GSO batches (see segments/).
     await a.run(['ip', 'link', 'set', 'dev', aIf, 'gso_max_segs', '1']);
     const capture = await ctx.capture(a);
-    const reader = ctx.probe(b, 'segments/stream.c', ['recv', 'tcp', B, PORT, 65536, 'signal']);
+    const reader = ctx.probe(b, 'probes/stream.c', ['recv', 'tcp', B, PORT, 65536, 'signal']);
     await reader.waitFor('listening');
-    const writer = ctx.probe(a, 'segments/stream.c', ['send', 'tcp', B, PORT, WRITE]);
+    const writer = ctx.probe(a, 'probes/stream.c', ['send', 'tcp', B, PORT, WRITE]);
     await writer.waitFor('connected');
     const acked = await writer.waitFor('acked', 15_000);
     reader.signal('SIGUSR1');
@@ -148,9 +39,6 @@ export default defineLab({
     const firstResend =
       after.length > 1 ? [after[0].tcp.payloadLength, after[1].tcp.payloadLength] : undefined;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         synMss: segs.filter((p) => p.tcp.syn).map((p) => p.tcp.options.mss),
         firstPayload: data[0]?.tcp.payloadLength,
@@ -182,4 +70,108 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'mss-both',
+      says: 'Both ends sit on 1500-byte links, so both SYNs advertise MSS 1460: the handshake cannot know about the narrow link.',
+      fact: 'synMss',
+      expect: { equals: [1460, 1460] },
+    },
+    {
+      id: 'first-flight',
+      says: 'The first data segments carry 1448 bytes (1500-byte IP packets) with DF set.',
+      fact: 'firstPayload',
+      expect: { equals: 1448 },
+    },
+    {
+      id: 'df',
+      says: 'Every data segment has DF set: Linux TCP never lets a router fragment it.',
+      fact: 'dataDf',
+      expect: { equals: [true] },
+    },
+    {
+      id: 'icmp',
+      says: 'The router answers with ICMP type 3 code 4, "fragmentation needed".',
+      fact: 'icmpTypeCode',
+      expect: { equals: [3, 4] },
+    },
+    {
+      id: 'icmp-mtu',
+      says: 'The ICMP message carries the next-hop MTU, 1280 (RFC 1191).',
+      fact: 'icmpMtu',
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'icmp-from-router',
+      says: 'It comes from the router (198.51.100.254), not from the destination.',
+      fact: 'icmpSrc',
+      expect: { equals: R1 },
+    },
+    {
+      id: 'router-drops',
+      says: 'The router counts each refused packet in IpFragFails: one per 1448-byte segment sent.',
+      observe: (r) =>
+        r.facts.routerFragFails === r.facts.bigSegmentsSent
+          ? r.facts.routerFragFails
+          : `${r.facts.routerFragFails} ≠ ${r.facts.bigSegmentsSent}`,
+      expect: { between: [1, 10] },
+    },
+    {
+      id: 'receiver-never-saw',
+      says: 'The receiver never got a segment longer than 1228 bytes (TCP_INFO rcv_mss is the largest seen).',
+      fact: 'receiverRcvMss',
+      expect: { equals: 1228 },
+    },
+    {
+      id: 'route-cache',
+      says: '`ip route get` on the sender now shows the cached path MTU 1280 for the destination.',
+      fact: 'cachedRouteMtu',
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'route-expires',
+      says: 'The cached value expires after 10 minutes (net.ipv4.route.mtu_expires, 600 s).',
+      fact: 'cachedRouteExpires',
+      expect: { between: [500, 600] },
+      kernelNote:
+        'net.ipv4.route.mtu_expires, 600 s by default; next-hop exceptions since Linux 3.6',
+    },
+    {
+      id: 'first-flight-size',
+      says: 'Before the sender reacts, the whole initial window leaves at 1448 bytes: at most 10 segments (RFC 6928), one ICMP each.',
+      fact: 'bigSegmentsSent',
+      expect: { between: [1, 10] },
+      kernelNote: 'initial congestion window of 10 segments since Linux 2.6.39',
+    },
+    {
+      id: 'smaller-segments',
+      says: 'After the last 1448-byte segment, no segment carries more than 1228 bytes: 1280 − 20 − 20 − 12 of timestamps.',
+      fact: 'maxPayloadAfterBig',
+      expect: { equals: 1228 },
+    },
+    {
+      id: 'resplit',
+      says: 'Each lost 1448-byte segment is resent as 1228 + 220 bytes: the same sequence range, cut to the new size.',
+      fact: 'firstResend',
+      expect: { equals: [1228, 220] },
+    },
+    {
+      id: 'tcp-info',
+      says: 'TCP_INFO agrees: pmtu 1280, snd_mss 1228.',
+      observe: (r) => [r.facts.finalPmtu, r.facts.finalSndMss],
+      expect: { equals: [NARROW_MTU, 1228] },
+    },
+    {
+      id: 'delivered',
+      says: 'Nothing is lost for the application: the receiver reads all 20000 bytes.',
+      fact: 'received',
+      expect: { equals: WRITE },
+    },
+    {
+      id: 'quick',
+      says: 'The first smaller segment follows the first ICMP within 200 ms: no retransmission timeout (≥ 200 ms) is waited for.',
+      fact: 'resendDelayMs',
+      expect: { atMost: 200 },
+    },
+  ],
 });

@@ -1,103 +1,20 @@
-/**
- * Verify: with IP_PMTUDISC_DO a UDP send larger than the link MTU fails with EMSGSIZE at once; a
- * 1472-byte send leaves but is refused by the router of a 1280-byte link (ICMP mtu 1280), after
- * which the same send fails with EMSGSIZE and a 1252-byte one passes; with IP_PMTUDISC_DONT the
- * 1472 bytes leave as fragments sized to the learned path MTU.
- */
 import { defineLab } from '../_lib/define.ts';
-import { A, B, NARROW_MTU, narrowPath, waitUntil } from './path.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { NARROW_MTU, narrowPath } from '../_lib/topology.ts';
+import { waitUntil } from '../_lib/wait.ts';
+import { A, B } from './_scenario.ts';
 
 const PORT = 5204;
 
 export default defineLab({
-  id: 'mtu-mss/udp-emsgsize',
   title: 'IP_PMTUDISC_DO and EMSGSIZE on UDP',
   verifies:
     'Verify: on a UDP socket with IP_PMTUDISC_DO, send(2000) over a 1500-byte link fails with EMSGSIZE; send(1472) leaves with DF, the router of the 1280-byte link answers ICMP fragmentation needed, IP_MTU drops to 1280 and SO_ERROR reports EMSGSIZE; send(1472) then fails with EMSGSIZE while send(1252) passes; with IP_PMTUDISC_DONT send(1472) leaves as two fragments without DF and arrives whole.',
-  probes: ['mtu-mss/udp-pmtu.c', 'segments/stream.c'],
-  claims: [
-    {
-      id: 'mtu-before',
-      says: 'Before anything is sent, IP_MTU is the first link’s 1500.',
-      observe: (r) => r.facts.ipMtuBefore,
-      expect: { equals: 1500 },
-    },
-    {
-      id: 'too-big-for-link',
-      says: 'send(2000) fails at once with EMSGSIZE: 2028 bytes cannot leave a 1500-byte link with DF.',
-      observe: (r) => r.facts.sendTooBigForLink,
-      expect: { equals: 'EMSGSIZE' },
-    },
-    {
-      id: 'nothing-left',
-      says: 'That datagram never reached the wire: no 2028-byte packet in the capture.',
-      observe: (r) => r.facts.maxIpLength,
-      expect: { atMost: 1500 },
-    },
-    {
-      id: 'fits-link',
-      says: 'send(1472) succeeds: 1472 + 8 + 20 = 1500 fits the first link.',
-      observe: (r) => r.facts.sendFitsLink,
-      expect: { equals: 1472 },
-    },
-    {
-      id: 'df',
-      says: 'It leaves with DF set.',
-      observe: (r) => r.facts.firstDatagramDf,
-      expect: { equals: true },
-    },
-    {
-      id: 'icmp',
-      says: 'The router refuses it with ICMP fragmentation needed, mtu 1280.',
-      observe: (r) => r.facts.icmpMtu,
-      expect: { equals: NARROW_MTU },
-    },
-    {
-      id: 'mtu-after',
-      says: 'IP_MTU on the socket drops to 1280.',
-      observe: (r) => r.facts.ipMtuAfter,
-      expect: { equals: NARROW_MTU },
-    },
-    {
-      id: 'so-error',
-      says: 'The ICMP error is queued on the connected socket: SO_ERROR returns EMSGSIZE.',
-      observe: (r) => r.facts.soError,
-      expect: { equals: 'EMSGSIZE' },
-    },
-    {
-      id: 'too-big-for-path',
-      says: 'The same send(1472) now fails with EMSGSIZE before leaving the host.',
-      observe: (r) => r.facts.sendTooBigForPath,
-      expect: { equals: 'EMSGSIZE' },
-    },
-    {
-      id: 'fits-path',
-      says: 'send(1252) succeeds: 1252 + 8 + 20 = 1280.',
-      observe: (r) => r.facts.sendFitsPath,
-      expect: { equals: 1252 },
-    },
-    {
-      id: 'dont-fragments',
-      says: 'With IP_PMTUDISC_DONT, send(1472) succeeds and leaves as two fragments of 1276 and 244 bytes (offsets 0 and 157 × 8 = 1256), sized to the learned 1280, without DF.',
-      observe: (r) => r.facts.dontFragments,
-      expect: {
-        equals: [
-          [1276, false, true, 0],
-          [244, false, false, 157],
-        ],
-      },
-    },
-    {
-      id: 'received',
-      says: 'The receiver gets the 1252-byte datagram and the reassembled 1472-byte one, never the refused ones.',
-      observe: (r) => r.facts.receivedLengths,
-      expect: { equals: [1252, 1472] },
-    },
-  ],
-  async run(ctx) {
+  probes: ['mtu-mss/udp-pmtu.c', 'probes/stream.c'],
+  run: async (ctx: LabContext) => {
     const { a, b } = await narrowPath(ctx);
     const capture = await ctx.capture(a);
-    const reader = ctx.probe(b, 'segments/stream.c', ['recv', 'udp', B, PORT, 65536, 'now']);
+    const reader = ctx.probe(b, 'probes/stream.c', ['recv', 'udp', B, PORT, 65536, 'now']);
     await reader.waitFor('listening');
     const prober = ctx.probe(a, 'mtu-mss/udp-pmtu.c', [B, PORT]);
     await prober.waitFor('done');
@@ -113,9 +30,6 @@ export default defineLab({
     const icmp = packets.find((p) => p.icmp?.type === 3 && p.icmp.code === 4);
     const fragments = out.filter((p) => p.ip.mf || p.ip.fragOffset);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         ipMtuBefore: prober.events.find((e) => e.event === 'mtu')?.ipMtu,
         sendTooBigForLink: sends['too-big-for-link'],
@@ -137,4 +51,83 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'mtu-before',
+      says: 'Before anything is sent, IP_MTU is the first link’s 1500.',
+      fact: 'ipMtuBefore',
+      expect: { equals: 1500 },
+    },
+    {
+      id: 'too-big-for-link',
+      says: 'send(2000) fails at once with EMSGSIZE: 2028 bytes cannot leave a 1500-byte link with DF.',
+      fact: 'sendTooBigForLink',
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'nothing-left',
+      says: 'That datagram never reached the wire: no 2028-byte packet in the capture.',
+      fact: 'maxIpLength',
+      expect: { atMost: 1500 },
+    },
+    {
+      id: 'fits-link',
+      says: 'send(1472) succeeds: 1472 + 8 + 20 = 1500 fits the first link.',
+      fact: 'sendFitsLink',
+      expect: { equals: 1472 },
+    },
+    {
+      id: 'df',
+      says: 'It leaves with DF set.',
+      fact: 'firstDatagramDf',
+      expect: { equals: true },
+    },
+    {
+      id: 'icmp',
+      says: 'The router refuses it with ICMP fragmentation needed, mtu 1280.',
+      fact: 'icmpMtu',
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'mtu-after',
+      says: 'IP_MTU on the socket drops to 1280.',
+      fact: 'ipMtuAfter',
+      expect: { equals: NARROW_MTU },
+    },
+    {
+      id: 'so-error',
+      says: 'The ICMP error is queued on the connected socket: SO_ERROR returns EMSGSIZE.',
+      fact: 'soError',
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'too-big-for-path',
+      says: 'The same send(1472) now fails with EMSGSIZE before leaving the host.',
+      fact: 'sendTooBigForPath',
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'fits-path',
+      says: 'send(1252) succeeds: 1252 + 8 + 20 = 1280.',
+      fact: 'sendFitsPath',
+      expect: { equals: 1252 },
+    },
+    {
+      id: 'dont-fragments',
+      says: 'With IP_PMTUDISC_DONT, send(1472) succeeds and leaves as two fragments of 1276 and 244 bytes (offsets 0 and 157 × 8 = 1256), sized to the learned 1280, without DF.',
+      fact: 'dontFragments',
+      expect: {
+        equals: [
+          [1276, false, true, 0],
+          [244, false, false, 157],
+        ],
+      },
+    },
+    {
+      id: 'received',
+      says: 'The receiver gets the 1252-byte datagram and the reassembled 1472-byte one, never the refused ones.',
+      fact: 'receivedLengths',
+      expect: { equals: [1252, 1472] },
+    },
+  ],
 });

@@ -1,48 +1,12 @@
-/**
- * Verify: with IGMP pinned to version 2 (RFC 2236), joining sends a v2 membership report
- * addressed to the group itself and leaving sends a Leave Group message to 224.0.0.2.
- */
 import { defineLab } from '../_lib/define.ts';
-import { GROUP, igmpFrom, payloads, PORT, RECV_TIMEOUT_MS, segment } from './segment.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { GROUP, igmpFrom, payloads, PORT, RECV_TIMEOUT_MS, segment } from './_scenario.ts';
 
 export default defineLab({
-  id: 'multicast/igmpv2-join-leave',
   title: 'IGMPv2: report to the group, leave to 224.0.0.2',
   verifies: `Verify: with net.ipv4.conf.all.force_igmp_version=2, IP_ADD_MEMBERSHIP sends an IGMPv2 membership report addressed to ${GROUP} itself, and IP_DROP_MEMBERSHIP sends an IGMPv2 Leave Group addressed to 224.0.0.2 (all routers).`,
   probes: ['multicast/mcast.c'],
-  claims: [
-    {
-      id: 'report',
-      says: 'The join is an IGMPv2 membership report (type 0x16) naming the group.',
-      observe: (r) => r.facts.firstIgmp,
-      expect: { equals: `v2 report ${GROUP}` },
-    },
-    {
-      id: 'report-dst',
-      says: 'The v2 report is addressed to the group itself, with TTL 1.',
-      observe: (r) => r.facts.reportDst,
-      expect: { equals: `${GROUP}/1` },
-    },
-    {
-      id: 'leave',
-      says: 'Leaving sends an IGMPv2 Leave Group (type 0x17) naming the group.',
-      observe: (r) => r.facts.leave,
-      expect: { equals: `v2 leave ${GROUP}` },
-    },
-    {
-      id: 'leave-dst',
-      says: 'The leave goes to 224.0.0.2, the all-routers group, with TTL 1.',
-      observe: (r) => r.facts.leaveDst,
-      expect: { equals: '224.0.0.2/1' },
-    },
-    {
-      id: 'received',
-      says: 'Membership works the same: the member receives the datagram once.',
-      observe: (r) => r.facts.received,
-      expect: { equals: 1 },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 2);
     const member = ctx.probe(hosts.rx1, 'multicast/mcast.c', [
       'recv',
@@ -70,12 +34,9 @@ export default defineLab({
     const packets = await capture.stop();
     const report = packets.find((p) => p.ip.src === addrs.rx1 && p.igmp?.kind === 'report');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
-        igmpVersionPinned: ctx.sysctls['rx1:net.ipv4.conf.all.force_igmp_version'],
+        igmpVersionPinned: await hosts.rx1.readSysctl('net.ipv4.conf.all.force_igmp_version'),
         igmp: igmpFrom(packets, addrs.rx1),
         firstIgmp: igmpFrom(packets, addrs.rx1)[0],
         reportDst: report ? `${report.ip.dst}/${report.ip.ttl}` : undefined,
@@ -85,4 +46,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'report',
+      says: 'The join is an IGMPv2 membership report (type 0x16) naming the group.',
+      fact: 'firstIgmp',
+      expect: { equals: `v2 report ${GROUP}` },
+    },
+    {
+      id: 'report-dst',
+      says: 'The v2 report is addressed to the group itself, with TTL 1.',
+      fact: 'reportDst',
+      expect: { equals: `${GROUP}/1` },
+    },
+    {
+      id: 'leave',
+      says: 'Leaving sends an IGMPv2 Leave Group (type 0x17) naming the group.',
+      fact: 'leave',
+      expect: { equals: `v2 leave ${GROUP}` },
+    },
+    {
+      id: 'leave-dst',
+      says: 'The leave goes to 224.0.0.2, the all-routers group, with TTL 1.',
+      fact: 'leaveDst',
+      expect: { equals: '224.0.0.2/1' },
+    },
+    {
+      id: 'received',
+      says: 'Membership works the same: the member receives the datagram once.',
+      fact: 'received',
+      expect: { equals: 1 },
+    },
+  ],
 });

@@ -1,10 +1,5 @@
-/**
- * Verify: two receivers join 239.1.2.3 with IP_ADD_MEMBERSHIP (each sends an IGMPv3 report
- * naming the group), bind the group's port, and each gets one copy of every datagram a sender
- * that never joined sent once with sendto(); a host that did not join gets nothing; leaving the
- * group (IP_DROP_MEMBERSHIP) sends a report that removes it.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import {
   countByLabel,
   GROUP,
@@ -15,68 +10,15 @@ import {
   RECV_TIMEOUT_MS,
   segment,
   udpTo,
-} from './segment.ts';
+} from './_scenario.ts';
 
 const COUNT = 3;
 
 export default defineLab({
-  id: 'multicast/join-receive-leave',
   title: 'Join, receive one copy each, leave',
   verifies: `Verify: receivers join ${GROUP} with IP_ADD_MEMBERSHIP and the kernel sends an IGMPv3 membership report for it; the sender only calls sendto() to ${GROUP}:${PORT}; each datagram crosses the segment once and every member receives exactly one copy, a host that did not join receives none; IP_DROP_MEMBERSHIP sends a report that leaves the group.`,
   probes: ['multicast/mcast.c'],
-  claims: [
-    {
-      id: 'copies',
-      says: `Each of the two members receives each of the ${COUNT} datagrams exactly once.`,
-      observe: (r) => r.facts.copiesPerMember,
-      expect: { equals: { rx1: COUNT, rx2: COUNT } },
-    },
-    {
-      id: 'non-member',
-      says: 'A host bound to the same port that joined only another group receives none of them.',
-      observe: (r) => r.facts.nonMemberCopies,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'once-on-wire',
-      says: `The sender transmits each datagram once: ${COUNT} UDP datagrams to the group on the segment, not one per receiver.`,
-      observe: (r) => r.facts.datagramsOnWire,
-      expect: { equals: COUNT },
-    },
-    {
-      id: 'ttl-1',
-      says: 'Without IP_MULTICAST_TTL the datagrams leave with TTL 1 (ip(7) default).',
-      observe: (r) => r.facts.wireTtls,
-      expect: { equals: [1] },
-    },
-    {
-      id: 'join-report',
-      says: 'IP_ADD_MEMBERSHIP makes each member send an IGMPv3 report: CHANGE_TO_EXCLUDE({}) for the group, i.e. "all sources".',
-      observe: (r) => r.facts.firstReportPerMember,
-      expect: { equals: { rx1: `v3 report to_ex ${GROUP}`, rx2: `v3 report to_ex ${GROUP}` } },
-      kernelNote:
-        'IGMPv3 because force_igmp_version is pinned to 3; with 0 (the default) Linux also starts with v3 until it hears an older querier',
-    },
-    {
-      id: 'report-dst',
-      says: 'IGMPv3 reports go to 224.0.0.22 (all IGMPv3-capable routers) with TTL 1.',
-      observe: (r) => r.facts.reportDestinations,
-      expect: { equals: ['224.0.0.22/1'] },
-    },
-    {
-      id: 'leave',
-      says: 'IP_DROP_MEMBERSHIP makes each member send CHANGE_TO_INCLUDE({}) for the group: the IGMPv3 way to leave.',
-      observe: (r) => r.facts.leavePerMember,
-      expect: { equals: { rx1: `v3 report to_in ${GROUP}`, rx2: `v3 report to_in ${GROUP}` } },
-    },
-    {
-      id: 'sender-silent',
-      says: 'The sender, which never joined, sends no IGMP at all.',
-      observe: (r) => r.facts.senderIgmp,
-      expect: { equals: 0 },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const seg = await segment(ctx, ['sender', 'rx1', 'rx2', 'rx3'], 3);
     const { hosts, addrs, capture } = seg;
     const members = ['rx1', 'rx2'].map((name) =>
@@ -136,9 +78,6 @@ export default defineLab({
       );
     const defaults = sender.events.find((e) => e.event === 'defaults');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
         copiesPerMember: Object.fromEntries(
@@ -158,4 +97,56 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'copies',
+      says: `Each of the two members receives each of the ${COUNT} datagrams exactly once.`,
+      fact: 'copiesPerMember',
+      expect: { equals: { rx1: COUNT, rx2: COUNT } },
+    },
+    {
+      id: 'non-member',
+      says: 'A host bound to the same port that joined only another group receives none of them.',
+      fact: 'nonMemberCopies',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'once-on-wire',
+      says: `The sender transmits each datagram once: ${COUNT} UDP datagrams to the group on the segment, not one per receiver.`,
+      fact: 'datagramsOnWire',
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'ttl-1',
+      says: 'Without IP_MULTICAST_TTL the datagrams leave with TTL 1 (ip(7) default).',
+      fact: 'wireTtls',
+      expect: { equals: [1] },
+    },
+    {
+      id: 'join-report',
+      says: 'IP_ADD_MEMBERSHIP makes each member send an IGMPv3 report: CHANGE_TO_EXCLUDE({}) for the group, i.e. "all sources".',
+      fact: 'firstReportPerMember',
+      expect: { equals: { rx1: `v3 report to_ex ${GROUP}`, rx2: `v3 report to_ex ${GROUP}` } },
+      kernelNote:
+        'IGMPv3 because force_igmp_version is pinned to 3; with 0 (the default) Linux also starts with v3 until it hears an older querier',
+    },
+    {
+      id: 'report-dst',
+      says: 'IGMPv3 reports go to 224.0.0.22 (all IGMPv3-capable routers) with TTL 1.',
+      fact: 'reportDestinations',
+      expect: { equals: ['224.0.0.22/1'] },
+    },
+    {
+      id: 'leave',
+      says: 'IP_DROP_MEMBERSHIP makes each member send CHANGE_TO_INCLUDE({}) for the group: the IGMPv3 way to leave.',
+      fact: 'leavePerMember',
+      expect: { equals: { rx1: `v3 report to_in ${GROUP}`, rx2: `v3 report to_in ${GROUP}` } },
+    },
+    {
+      id: 'sender-silent',
+      says: 'The sender, which never joined, sends no IGMP at all.',
+      fact: 'senderIgmp',
+      expect: { equals: 0 },
+    },
+  ],
 });

@@ -1,42 +1,12 @@
-/**
- * Verify: sendto() to a group fails with ENETUNREACH when the host has no route that covers it
- * and the socket names no interface; IP_MULTICAST_IF or a default route each make it work.
- */
 import { defineLab } from '../_lib/define.ts';
-import { countByLabel, GROUP, payloads, PORT, RECV_TIMEOUT_MS, segment } from './segment.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { countByLabel, GROUP, payloads, PORT, RECV_TIMEOUT_MS, segment } from './_scenario.ts';
 
 export default defineLab({
-  id: 'multicast/needs-a-route',
   title: 'A sender needs a route or IP_MULTICAST_IF',
   verifies: `Verify: on a host whose only route is its own /24, sendto() to ${GROUP} fails with ENETUNREACH; the same call succeeds once IP_MULTICAST_IF names the interface, or once a default route exists.`,
   probes: ['multicast/mcast.c'],
-  claims: [
-    {
-      id: 'no-route',
-      says: 'Without a route and without IP_MULTICAST_IF, sendto() fails with ENETUNREACH.',
-      observe: (r) => r.facts.noRouteErrno,
-      expect: { equals: 'ENETUNREACH' },
-    },
-    {
-      id: 'multicast-if',
-      says: 'With IP_MULTICAST_IF set to the interface address, the same sendto() succeeds.',
-      observe: (r) => r.facts.multicastIfResult,
-      expect: { equals: 'ok' },
-    },
-    {
-      id: 'default-route',
-      says: 'With a default route via the interface (and no IP_MULTICAST_IF), it succeeds too.',
-      observe: (r) => r.facts.defaultRouteResult,
-      expect: { equals: 'ok' },
-    },
-    {
-      id: 'received',
-      says: 'The member receives exactly the datagrams whose sendto() succeeded.',
-      observe: (r) => r.facts.received,
-      expect: { equals: { noroute: 0, mcif: 1, route: 1 } },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 3);
     const member = ctx.probe(hosts.rx1, 'multicast/mcast.c', [
       'recv',
@@ -91,11 +61,8 @@ export default defineLab({
       'route',
     );
     await member.waitFor('done', RECV_TIMEOUT_MS + 5000);
-    const packets = await capture.stop();
+    await capture.stop();
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
         routesBefore,
@@ -107,4 +74,30 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'no-route',
+      says: 'Without a route and without IP_MULTICAST_IF, sendto() fails with ENETUNREACH.',
+      fact: 'noRouteErrno',
+      expect: { equals: 'ENETUNREACH' },
+    },
+    {
+      id: 'multicast-if',
+      says: 'With IP_MULTICAST_IF set to the interface address, the same sendto() succeeds.',
+      fact: 'multicastIfResult',
+      expect: { equals: 'ok' },
+    },
+    {
+      id: 'default-route',
+      says: 'With a default route via the interface (and no IP_MULTICAST_IF), it succeeds too.',
+      fact: 'defaultRouteResult',
+      expect: { equals: 'ok' },
+    },
+    {
+      id: 'received',
+      says: 'The member receives exactly the datagrams whose sendto() succeeded.',
+      fact: 'received',
+      expect: { equals: { noroute: 0, mcif: 1, route: 1 } },
+    },
+  ],
 });

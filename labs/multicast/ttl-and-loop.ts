@@ -1,54 +1,25 @@
-/**
- * Verify: IP_MULTICAST_TTL sets the TTL the datagrams carry on the wire (1 by default); TTL 0
- * keeps them inside the sending host; IP_MULTICAST_LOOP (on by default) decides whether a
- * member on the sending host gets a copy, and does not affect the wire.
- */
 import { defineLab } from '../_lib/define.ts';
-import { countByLabel, GROUP, payloads, PORT, RECV_TIMEOUT_MS, segment, udpTo } from './segment.ts';
+import type { LabContext } from '../_lib/types.ts';
+import {
+  countByLabel,
+  GROUP,
+  payloads,
+  PORT,
+  RECV_TIMEOUT_MS,
+  segment,
+  udpTo,
+} from './_scenario.ts';
 
 /** LABEL:TTL:LOOP:COUNT, sent in this order from one socket (-1 = not set, the default). */
 const SPECS = ['default:-1:-1:2', 'ttl5:5:1:2', 'ttl0:0:1:2', 'noloop:1:0:2'];
 const LABELS = SPECS.map((s) => s.split(':')[0]);
 
 export default defineLab({
-  id: 'multicast/ttl-and-loop',
   title: 'IP_MULTICAST_TTL and IP_MULTICAST_LOOP',
   verifies:
     'Verify: datagrams leave with the TTL set by IP_MULTICAST_TTL (1 when unset); with TTL 0 they never reach the wire but a member on the sending host still gets them; with IP_MULTICAST_LOOP 0 the local member gets nothing while remote members are unaffected.',
   probes: ['multicast/mcast.c'],
-  claims: [
-    {
-      id: 'wire-ttls',
-      says: 'On the wire: 2 datagrams with TTL 1 (unset), 2 with TTL 5, none of the TTL-0 ones, 2 with TTL 1 and loop off.',
-      observe: (r) => r.facts.wireTtls,
-      expect: { equals: [1, 1, 5, 5, 1, 1] },
-    },
-    {
-      id: 'remote',
-      says: 'The remote member receives every datagram except the TTL-0 ones.',
-      observe: (r) => r.facts.remoteCopies,
-      expect: { equals: { default: 2, ttl5: 2, ttl0: 0, noloop: 2 } },
-    },
-    {
-      id: 'local',
-      says: 'The member on the sending host receives everything sent with loop on, TTL 0 included, and nothing sent with loop off.',
-      observe: (r) => r.facts.localCopies,
-      expect: { equals: { default: 2, ttl5: 2, ttl0: 2, noloop: 0 } },
-    },
-    {
-      id: 'local-ttl',
-      says: 'The looped-back copy is delivered with the TTL it was sent with (5 stays 5).',
-      observe: (r) => r.facts.localTtl5,
-      expect: { equals: 5 },
-    },
-    {
-      id: 'defaults',
-      says: 'A fresh socket reports IP_MULTICAST_TTL 1 and IP_MULTICAST_LOOP 1.',
-      observe: (r) => [r.facts.defaultTtl, r.facts.defaultLoop],
-      expect: { equals: [1, 1] },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 3);
     const local = ctx.probe(hosts.sender, 'multicast/mcast.c', [
       'recv',
@@ -85,9 +56,6 @@ export default defineLab({
     const data = udpTo(packets, GROUP).filter((p) => p.udp!.payloadLength !== 3);
     const defaults = sender.events.find((e) => e.event === 'defaults');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
         specs: SPECS,
@@ -101,4 +69,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'wire-ttls',
+      says: 'On the wire: 2 datagrams with TTL 1 (unset), 2 with TTL 5, none of the TTL-0 ones, 2 with TTL 1 and loop off.',
+      fact: 'wireTtls',
+      expect: { equals: [1, 1, 5, 5, 1, 1] },
+    },
+    {
+      id: 'remote',
+      says: 'The remote member receives every datagram except the TTL-0 ones.',
+      fact: 'remoteCopies',
+      expect: { equals: { default: 2, ttl5: 2, ttl0: 0, noloop: 2 } },
+    },
+    {
+      id: 'local',
+      says: 'The member on the sending host receives everything sent with loop on, TTL 0 included, and nothing sent with loop off.',
+      fact: 'localCopies',
+      expect: { equals: { default: 2, ttl5: 2, ttl0: 2, noloop: 0 } },
+    },
+    {
+      id: 'local-ttl',
+      says: 'The looped-back copy is delivered with the TTL it was sent with (5 stays 5).',
+      fact: 'localTtl5',
+      expect: { equals: 5 },
+    },
+    {
+      id: 'defaults',
+      says: 'A fresh socket reports IP_MULTICAST_TTL 1 and IP_MULTICAST_LOOP 1.',
+      observe: (r) => [r.facts.defaultTtl, r.facts.defaultLoop],
+      expect: { equals: [1, 1] },
+    },
+  ],
 });

@@ -1,16 +1,9 @@
-/**
- * Verify: nstat's absolute counters (nstat -asz, no history file) move by exactly one per
- * provoked event, in the namespace where it happened: a SYN dropped by a full accept queue
- * (ListenOverflows, ListenDrops on the server), an abortive close (TcpOutRsts, TcpEstabResets on
- * the client, TcpEstabResets on the server), a SYN retransmitted once (TcpRetransSegs,
- * TCPSynRetrans, TCPTimeouts on the client).
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters } from '../_lib/observe.ts';
 import { waitUntil } from '../_lib/wait.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
 
-const CLIENT = '198.51.100.1';
-const SERVER = '198.51.100.2';
 /** Routed through the server, which drops it: the SYN is retransmitted. */
 const UNANSWERED = '203.0.113.9';
 const PORT = 5000;
@@ -44,83 +37,12 @@ function delta(before: Counters, after: Counters): Record<string, number> {
 }
 
 export default defineLab({
-  id: 'observability/nstat-counters',
   title: 'nstat counters moved by provoked events',
   verifies:
     'Verify: a SYN dropped by a full accept queue adds 1 to ListenOverflows and ListenDrops, an abortive close adds 1 to TcpOutRsts and TcpEstabResets, one SYN retransmission adds 1 to TcpRetransSegs, TCPSynRetrans and TCPTimeouts, each only in its own network namespace.',
   probes: ['observability/obs.c'],
-  claims: [
-    {
-      id: 'overflow',
-      says: 'A SYN to a listener whose accept queue is full (backlog 0, one connection waiting) adds exactly 1 to TcpExtListenOverflows and 1 to TcpExtListenDrops on the server.',
-      observe: (r) => pick(r.facts.overflowServer, ['TcpExtListenOverflows', 'TcpExtListenDrops']),
-      expect: { equals: [1, 1] },
-    },
-    {
-      id: 'overflow-client-silent',
-      says: 'The client counts only its attempt (TcpActiveOpens 1): nothing tells it the SYN was dropped.',
-      observe: (r) => r.facts.overflowClient,
-      expect: { equals: { TcpActiveOpens: 1 } },
-    },
-    {
-      id: 'reset-client',
-      says: 'close() with SO_LINGER {1, 0} on an established connection sends a RST: TcpOutRsts +1 and TcpEstabResets +1 on the client.',
-      observe: (r) => pick(r.facts.resetClient, ['TcpOutRsts', 'TcpEstabResets']),
-      expect: { equals: [1, 1] },
-    },
-    {
-      id: 'reset-abort-on-data',
-      says: 'The same close() also counts TcpExtTCPAbortOnData, although no data was pending: tcp_close() counts every SO_LINGER-0 abort there.',
-      observe: (r) => r.facts.resetClient,
-      expect: { equals: { TcpEstabResets: 1, TcpOutRsts: 1, TcpExtTCPAbortOnData: 1 } },
-    },
-    {
-      id: 'reset-server',
-      says: "The server's end, still waiting in the accept queue, takes the RST: TcpEstabResets +1 there.",
-      observe: (r) => pick(r.facts.resetServer, ['TcpEstabResets']),
-      expect: { equals: [1] },
-    },
-    {
-      id: 'reset-wire',
-      says: 'The capture holds exactly one RST, from the client.',
-      observe: (r) => r.facts.rstFrom,
-      expect: { equals: [CLIENT] },
-    },
-    {
-      id: 'retrans',
-      says: 'One unanswered SYN retransmitted once adds 1 to TcpRetransSegs, TcpExtTCPSynRetrans and TcpExtTCPTimeouts on the client, as its TCP_INFO tcpi_total_retrans (1) said.',
-      observe: (r) => [
-        ...pick(r.facts.retransClient, [
-          'TcpRetransSegs',
-          'TcpExtTCPSynRetrans',
-          'TcpExtTCPTimeouts',
-        ]),
-        r.facts.tcpiTotalRetrans,
-      ],
-      expect: { equals: [1, 1, 1, 1] },
-    },
-    {
-      id: 'retrans-wire',
-      says: 'The capture shows that SYN twice, the copy about 1 s after the original (the initial RTO).',
-      observe: (r) => r.facts.synRetransGapS,
-      expect: { between: [0.9, 1.5] },
-      kernelNote:
-        'the first SYN retransmission comes after 1 s on any kernel; later ones are linear (1 s) on ≥ 6.5 with tcp_syn_linear_timeouts',
-    },
-    {
-      id: 'per-netns',
-      says: "Counters are per network namespace: the server counted none of the client's retransmission, the client none of the server's drops.",
-      observe: (r) => [
-        r.facts.retransServer,
-        pick(r.facts.overflowClient, ['TcpExtListenOverflows']),
-      ],
-      expect: { equals: [{}, [0]] },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
+  run: async (ctx: LabContext) => {
+    const { client, server } = await clientServer(ctx, { capture: false });
     await client.run(['ip', 'route', 'add', '203.0.113.0/24', 'via', SERVER]);
     await server.run(['ip', 'route', 'add', 'blackhole', '203.0.113.0/24']);
     const capture = await ctx.capture(client);
@@ -182,9 +104,6 @@ export default defineLab({
       .filter((p) => p.tcp?.syn && !p.tcp.ack && p.ip.dst === UNANSWERED)
       .map((p) => p.t);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       // The SYN's initial RTO.
       inherentWaitS: 1,
       facts: {
@@ -203,6 +122,74 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'overflow',
+      says: 'A SYN to a listener whose accept queue is full (backlog 0, one connection waiting) adds exactly 1 to TcpExtListenOverflows and 1 to TcpExtListenDrops on the server.',
+      observe: (r) => pick(r.facts.overflowServer, ['TcpExtListenOverflows', 'TcpExtListenDrops']),
+      expect: { equals: [1, 1] },
+    },
+    {
+      id: 'overflow-client-silent',
+      says: 'The client counts only its attempt (TcpActiveOpens 1): nothing tells it the SYN was dropped.',
+      fact: 'overflowClient',
+      expect: { equals: { TcpActiveOpens: 1 } },
+    },
+    {
+      id: 'reset-client',
+      says: 'close() with SO_LINGER {1, 0} on an established connection sends a RST: TcpOutRsts +1 and TcpEstabResets +1 on the client.',
+      observe: (r) => pick(r.facts.resetClient, ['TcpOutRsts', 'TcpEstabResets']),
+      expect: { equals: [1, 1] },
+    },
+    {
+      id: 'reset-abort-on-data',
+      says: 'The same close() also counts TcpExtTCPAbortOnData, although no data was pending: tcp_close() counts every SO_LINGER-0 abort there.',
+      fact: 'resetClient',
+      expect: { equals: { TcpEstabResets: 1, TcpOutRsts: 1, TcpExtTCPAbortOnData: 1 } },
+    },
+    {
+      id: 'reset-server',
+      says: "The server's end, still waiting in the accept queue, takes the RST: TcpEstabResets +1 there.",
+      observe: (r) => pick(r.facts.resetServer, ['TcpEstabResets']),
+      expect: { equals: [1] },
+    },
+    {
+      id: 'reset-wire',
+      says: 'The capture holds exactly one RST, from the client.',
+      fact: 'rstFrom',
+      expect: { equals: [CLIENT] },
+    },
+    {
+      id: 'retrans',
+      says: 'One unanswered SYN retransmitted once adds 1 to TcpRetransSegs, TcpExtTCPSynRetrans and TcpExtTCPTimeouts on the client, as its TCP_INFO tcpi_total_retrans (1) said.',
+      observe: (r) => [
+        ...pick(r.facts.retransClient, [
+          'TcpRetransSegs',
+          'TcpExtTCPSynRetrans',
+          'TcpExtTCPTimeouts',
+        ]),
+        r.facts.tcpiTotalRetrans,
+      ],
+      expect: { equals: [1, 1, 1, 1] },
+    },
+    {
+      id: 'retrans-wire',
+      says: 'The capture shows that SYN twice, the copy about 1 s after the original (the initial RTO).',
+      fact: 'synRetransGapS',
+      expect: { between: [0.9, 1.5] },
+      kernelNote:
+        'the first SYN retransmission comes after 1 s on any kernel; later ones are linear (1 s) on ≥ 6.5 with tcp_syn_linear_timeouts',
+    },
+    {
+      id: 'per-netns',
+      says: "Counters are per network namespace: the server counted none of the client's retransmission, the client none of the server's drops.",
+      observe: (r) => [
+        r.facts.retransServer,
+        pick(r.facts.overflowClient, ['TcpExtListenOverflows']),
+      ],
+      expect: { equals: [{}, [0]] },
+    },
+  ],
 });
 
 function pick(d: unknown, keys: string[]): number[] {

@@ -82,12 +82,6 @@ static const char *more_info(int fd, char *buf, size_t len) {
   return buf;
 }
 
-static int tcp_state(int fd) {
-  struct tcp_info ti;
-  socklen_t sl = sizeof ti;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
-  return ti.tcpi_state;
-}
 
 static unsigned total_retrans(int fd) {
   struct tcp_info ti;

@@ -1,10 +1,5 @@
-/**
- * Verify: /proc/net/tcp, decoded (little-endian hex address, big-endian hex port, st code,
- * tx_queue:rx_queue, timer, uid, inode), lists the same sockets, states and queues as ss; it
- * differs on a listener (tx_queue 0 where ss shows the backlog), gives inode 0 to sockets no
- * file holds yet or any more, and counts an unread FIN as one byte of rx_queue in CLOSE-WAIT.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import {
   parseProcNetTcp,
   parseSsInfo,
@@ -12,9 +7,8 @@ import {
   type SsSocketInfo,
 } from '../_lib/observe.ts';
 import { waitUntil } from '../_lib/wait.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
-const CLIENT = '198.51.100.1';
-const SERVER = '198.51.100.2';
 const PORT = 5000;
 const BACKLOG = 4;
 /** Written by the client on connection A and never read by the server. */
@@ -46,92 +40,12 @@ function disagreements(proc: ProcTcpSocket[], ss: SsSocketInfo[]): string[] {
 }
 
 export default defineLab({
-  id: 'observability/proc-net-tcp',
   title: '/proc/net/tcp decoded, side by side with ss',
   verifies:
     'Verify: decoding /proc/net/tcp gives the sockets ss lists, with the same states, queues and inodes; only a listener differs (tx_queue 0, ss Send-Q the backlog).',
   probes: ['observability/obs.c'],
-  claims: [
-    {
-      id: 'address-hex',
-      says: `The listener on ${SERVER}:${PORT} is printed as 026433C6:1388: the address's bytes reversed (a little-endian CPU prints the network-order word), the port in plain hex.`,
-      observe: (r) => r.facts.listenerHex,
-      expect: { equals: '026433C6:1388' },
-    },
-    {
-      id: 'address-decoded',
-      says: 'Decoding gives back the real address and port.',
-      observe: (r) => r.facts.listenerLocal,
-      expect: { equals: `${SERVER}:${PORT}` },
-    },
-    {
-      id: 'st-codes',
-      says: 'st is the kernel state number in hex: 0A LISTEN, 01 ESTABLISHED, 08 CLOSE_WAIT on the server.',
-      observe: (r) => r.facts.serverStates,
-      expect: { equals: ['01 ESTAB', '01 ESTAB', '08 CLOSE-WAIT', '0A LISTEN'] },
-    },
-    {
-      id: 'listener-queues',
-      says: 'On the listener rx_queue is the accept queue (1 connection waiting) but tx_queue is 0, where ss shows the backlog in Send-Q.',
-      observe: (r) => r.facts.listenerQueues,
-      expect: { equals: { rxQueue: 1, txQueue: 0, ssRecvQ: 1, ssSendQ: BACKLOG } },
-    },
-    {
-      id: 'unread-rx',
-      says: `The accepted connection whose ${UNREAD} bytes nobody read shows rx_queue ${UNREAD} (0x64).`,
-      observe: (r) => r.facts.unreadRxQueue,
-      expect: { equals: UNREAD },
-    },
-    {
-      id: 'close-wait-fin',
-      says: "A CLOSE-WAIT socket that never read the peer's FIN shows rx_queue 1 (and ss Recv-Q 1): the FIN takes one sequence number that read() has not consumed.",
-      observe: (r) => r.facts.closeWaitQueues,
-      expect: { equals: [1, 1] },
-    },
-    {
-      id: 'inode',
-      says: "The inode column is the socket's inode (fstat on the probe's descriptor gives the same number).",
-      observe: (r) => r.facts.inodeMatches,
-      expect: { equals: [true, true, true] },
-    },
-    {
-      id: 'inode-zero',
-      says: "Sockets no file descriptor holds show inode 0: the connection still in the accept queue, and the client's closed connection waiting in FIN-WAIT-2.",
-      observe: (r) => r.facts.zeroInodes,
-      expect: { equals: ['client FIN-WAIT-2', 'server ESTAB'] },
-    },
-    {
-      id: 'fin-wait-2-timer',
-      says: 'The closed client connection lives on as a timewait socket in FIN-WAIT-2 (st 05) with timer 3 and tm->when counting down from 60 s in 1/100 s ticks.',
-      observe: (r) => r.facts.finWait2,
-      expect: { equals: { stateCode: 5, timer: 3, inode: 0 } },
-    },
-    {
-      id: 'fin-wait-2-when',
-      says: 'Its tm->when is between 50 and 60 s (5000–6000 ticks of USER_HZ=100).',
-      observe: (r) => r.facts.finWait2Ticks,
-      expect: { between: [5000, 6000] },
-      kernelNote:
-        'with tcp_fin_timeout 60 (= TIME-WAIT length) the orphan goes straight to a timewait socket; a larger value keeps a full socket with a keepalive-timer (tr 2) first',
-    },
-    {
-      id: 'uid',
-      says: "uid is the socket owner's uid as seen from the reader's user namespace: 0 for the lab's root.",
-      observe: (r) => r.facts.uids,
-      expect: { equals: [0] },
-    },
-    {
-      id: 'agrees-with-ss',
-      says: "Apart from the listener's Send-Q, every socket in /proc/net/tcp matches ss -tane on local and peer address, state, both queues and inode.",
-      observe: (r) => r.facts.disagreements,
-      expect: { equals: [] },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
-    const capture = await ctx.capture(client);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
 
     // Server sockets: 0 listener, 1 connection A (never read), 2 connection B (peer closes).
     const srv = ctx.probe(server, 'observability/obs.c', [
@@ -179,7 +93,7 @@ export default defineLab({
       },
       10_000,
     );
-    const packets = await capture.stop();
+    await capture.stop();
 
     const listener = s.proc.find((p) => p.state === 'LISTEN')!;
     const listenerSs = s.ss.find((x) => x.state === 'LISTEN');
@@ -194,9 +108,6 @@ export default defineLab({
     const finWait2 = c.proc.find((p) => p.state === 'FIN-WAIT-2');
     const closeWait = s.proc.find((p) => p.state === 'CLOSE-WAIT');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
         listenerLine: rawListener,
@@ -236,4 +147,80 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'address-hex',
+      says: `The listener on ${SERVER}:${PORT} is printed as 026433C6:1388: the address's bytes reversed (a little-endian CPU prints the network-order word), the port in plain hex.`,
+      fact: 'listenerHex',
+      expect: { equals: '026433C6:1388' },
+    },
+    {
+      id: 'address-decoded',
+      says: 'Decoding gives back the real address and port.',
+      fact: 'listenerLocal',
+      expect: { equals: `${SERVER}:${PORT}` },
+    },
+    {
+      id: 'st-codes',
+      says: 'st is the kernel state number in hex: 0A LISTEN, 01 ESTABLISHED, 08 CLOSE_WAIT on the server.',
+      fact: 'serverStates',
+      expect: { equals: ['01 ESTAB', '01 ESTAB', '08 CLOSE-WAIT', '0A LISTEN'] },
+    },
+    {
+      id: 'listener-queues',
+      says: 'On the listener rx_queue is the accept queue (1 connection waiting) but tx_queue is 0, where ss shows the backlog in Send-Q.',
+      fact: 'listenerQueues',
+      expect: { equals: { rxQueue: 1, txQueue: 0, ssRecvQ: 1, ssSendQ: BACKLOG } },
+    },
+    {
+      id: 'unread-rx',
+      says: `The accepted connection whose ${UNREAD} bytes nobody read shows rx_queue ${UNREAD} (0x64).`,
+      fact: 'unreadRxQueue',
+      expect: { equals: UNREAD },
+    },
+    {
+      id: 'close-wait-fin',
+      says: "A CLOSE-WAIT socket that never read the peer's FIN shows rx_queue 1 (and ss Recv-Q 1): the FIN takes one sequence number that read() has not consumed.",
+      fact: 'closeWaitQueues',
+      expect: { equals: [1, 1] },
+    },
+    {
+      id: 'inode',
+      says: "The inode column is the socket's inode (fstat on the probe's descriptor gives the same number).",
+      fact: 'inodeMatches',
+      expect: { equals: [true, true, true] },
+    },
+    {
+      id: 'inode-zero',
+      says: "Sockets no file descriptor holds show inode 0: the connection still in the accept queue, and the client's closed connection waiting in FIN-WAIT-2.",
+      fact: 'zeroInodes',
+      expect: { equals: ['client FIN-WAIT-2', 'server ESTAB'] },
+    },
+    {
+      id: 'fin-wait-2-timer',
+      says: 'The closed client connection lives on as a timewait socket in FIN-WAIT-2 (st 05) with timer 3 and tm->when counting down from 60 s in 1/100 s ticks.',
+      fact: 'finWait2',
+      expect: { equals: { stateCode: 5, timer: 3, inode: 0 } },
+    },
+    {
+      id: 'fin-wait-2-when',
+      says: 'Its tm->when is between 50 and 60 s (5000–6000 ticks of USER_HZ=100).',
+      fact: 'finWait2Ticks',
+      expect: { between: [5000, 6000] },
+      kernelNote:
+        'with tcp_fin_timeout 60 (= TIME-WAIT length) the orphan goes straight to a timewait socket; a larger value keeps a full socket with a keepalive-timer (tr 2) first',
+    },
+    {
+      id: 'uid',
+      says: "uid is the socket owner's uid as seen from the reader's user namespace: 0 for the lab's root.",
+      fact: 'uids',
+      expect: { equals: [0] },
+    },
+    {
+      id: 'agrees-with-ss',
+      says: "Apart from the listener's Send-Q, every socket in /proc/net/tcp matches ss -tane on local and peer address, state, both queues and inode.",
+      fact: 'disagreements',
+      expect: { equals: [] },
+    },
+  ],
 });

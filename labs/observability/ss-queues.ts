@@ -1,14 +1,9 @@
-/**
- * Verify: on a LISTEN socket ss's Recv-Q is the accept queue (connections completed but not yet
- * accepted) and Send-Q the backlog; on an ESTAB socket Recv-Q is bytes received but unread and
- * Send-Q bytes written but not yet acknowledged, so a receiver that stops reading holds
- * Recv-Q ≤ its buffer and the sender holds the rest: together exactly the bytes written.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { parseSs, parseSsInfo, type SsSocketInfo } from '../_lib/observe.ts';
 import { waitUntil } from '../_lib/wait.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
-const SERVER = '198.51.100.2';
 const QUEUED_PORT = 5000;
 const BACKLOG = 3;
 const STREAM_PORT = 5001;
@@ -21,81 +16,12 @@ const num = (s: SsSocketInfo | undefined, key: string) =>
   s?.fields[key] === undefined ? undefined : Number(s.fields[key]);
 
 export default defineLab({
-  id: 'observability/ss-queues',
   title: 'ss Recv-Q and Send-Q: listener vs connection',
   verifies:
     "Verify: on LISTEN, ss Recv-Q is the accept queue length and Send-Q the backlog; on ESTAB, Recv-Q is unread bytes and Send-Q unacknowledged bytes, and a stalled receiver's Recv-Q plus its sender's Send-Q equals the bytes written.",
   probes: ['observability/obs.c'],
-  claims: [
-    {
-      id: 'listen-queue',
-      says: `A listener with backlog ${BACKLOG} and two connections nobody accepted shows Recv-Q 2 (accept queue) and Send-Q ${BACKLOG} (the backlog).`,
-      observe: (r) => r.facts.queuedListener,
-      expect: { equals: [2, BACKLOG] },
-    },
-    {
-      id: 'listen-accepted',
-      says: 'A listener with backlog 1 whose connection was accepted shows Recv-Q 0, Send-Q 1.',
-      observe: (r) => r.facts.acceptedListener,
-      expect: { equals: [0, 1] },
-    },
-    {
-      id: 'queued-are-established',
-      says: 'The connections waiting in the accept queue are already ESTAB on the server (ss lists them, no process owns them yet).',
-      observe: (r) => r.facts.queuedEstablished,
-      expect: { equals: 2 },
-    },
-    {
-      id: 'unread-recvq',
-      says: `The receiver that never reads shows unread bytes in Recv-Q, at most its receive buffer (SO_RCVBUF ${RCVBUF} doubled to skmem rb ${2 * RCVBUF}).`,
-      observe: (r) => r.facts.receiverRecvQ,
-      expect: { between: [1, 2 * RCVBUF] },
-    },
-    {
-      id: 'rcvbuf-doubled',
-      says: `SO_RCVBUF ${RCVBUF} shows as skmem rb:${2 * RCVBUF}: the kernel doubles the value for its bookkeeping overhead.`,
-      observe: (r) => r.facts.receiverRb,
-      expect: { equals: 2 * RCVBUF },
-    },
-    {
-      id: 'sendq-rest',
-      says: "The sender's Send-Q holds everything written that the receiver has not acknowledged: Recv-Q + Send-Q − bytes written = 0.",
-      observe: (r) =>
-        (r.facts.receiverRecvQ as number) +
-        (r.facts.senderSendQ as number) -
-        (r.facts.written as number),
-      expect: { equals: 0 },
-    },
-    {
-      id: 'zero-window',
-      says: 'The sender faces a zero window: ss -o shows its persist (zero-window probe) timer, and ss -i prints no snd_wnd at all (it omits a zero).',
-      observe: (r) => [r.facts.senderTimer, r.facts.senderSndWnd ?? null],
-      expect: { equals: ['persist', null] },
-    },
-    {
-      id: 'sendq-not-in-flight',
-      says: 'Send-Q is not "bytes in flight": with the window shut, all of it is data never sent (ss -i notsent equals Send-Q).',
-      observe: (r) => (r.facts.senderSendQ as number) - (r.facts.senderNotsent as number),
-      expect: { equals: 0 },
-    },
-    {
-      id: 'mss',
-      says: 'ss -i reports the MSS on the 1500-byte veth: 1448 bytes (1500 − 20 IP − 20 TCP − 12 timestamps).',
-      observe: (r) => r.facts.senderMss,
-      expect: { equals: 1448 },
-    },
-    {
-      id: 'filter',
-      says: "ss -t state established '( dport = :5001 )' keeps only the sender's stalled connection, and prints no State column.",
-      observe: (r) => r.facts.filtered,
-      expect: { equals: [{ state: null, peer: `${SERVER}:${STREAM_PORT}` }] },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: '198.51.100.1/24', b: `${SERVER}/24`, mtu: 1500 });
-    const capture = await ctx.capture(client);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
 
     // Sockets on the server: 0 queued listener, 1 receiving listener, 2 the accepted receiver.
     const srv = ctx.probe(server, 'observability/obs.c', [
@@ -156,7 +82,7 @@ export default defineLab({
       ')',
     ]);
     const listeningText = await server.run(['ss', '-H', '-t', '-n', 'state', 'listening']);
-    const packets = await capture.stop();
+    await capture.stop();
 
     const listener = (port: number) =>
       serverRows.find((s) => s.state === 'LISTEN' && s.local === `${SERVER}:${port}`);
@@ -164,9 +90,6 @@ export default defineLab({
     const sender = streamOf(clientSockets, 'peer');
     const senderTimer = sender?.fields.timer;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
         written,
@@ -215,4 +138,69 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'listen-queue',
+      says: `A listener with backlog ${BACKLOG} and two connections nobody accepted shows Recv-Q 2 (accept queue) and Send-Q ${BACKLOG} (the backlog).`,
+      fact: 'queuedListener',
+      expect: { equals: [2, BACKLOG] },
+    },
+    {
+      id: 'listen-accepted',
+      says: 'A listener with backlog 1 whose connection was accepted shows Recv-Q 0, Send-Q 1.',
+      fact: 'acceptedListener',
+      expect: { equals: [0, 1] },
+    },
+    {
+      id: 'queued-are-established',
+      says: 'The connections waiting in the accept queue are already ESTAB on the server (ss lists them, no process owns them yet).',
+      fact: 'queuedEstablished',
+      expect: { equals: 2 },
+    },
+    {
+      id: 'unread-recvq',
+      says: `The receiver that never reads shows unread bytes in Recv-Q, at most its receive buffer (SO_RCVBUF ${RCVBUF} doubled to skmem rb ${2 * RCVBUF}).`,
+      fact: 'receiverRecvQ',
+      expect: { between: [1, 2 * RCVBUF] },
+    },
+    {
+      id: 'rcvbuf-doubled',
+      says: `SO_RCVBUF ${RCVBUF} shows as skmem rb:${2 * RCVBUF}: the kernel doubles the value for its bookkeeping overhead.`,
+      fact: 'receiverRb',
+      expect: { equals: 2 * RCVBUF },
+    },
+    {
+      id: 'sendq-rest',
+      says: "The sender's Send-Q holds everything written that the receiver has not acknowledged: Recv-Q + Send-Q − bytes written = 0.",
+      observe: (r) =>
+        (r.facts.receiverRecvQ as number) +
+        (r.facts.senderSendQ as number) -
+        (r.facts.written as number),
+      expect: { equals: 0 },
+    },
+    {
+      id: 'zero-window',
+      says: 'The sender faces a zero window: ss -o shows its persist (zero-window probe) timer, and ss -i prints no snd_wnd at all (it omits a zero).',
+      observe: (r) => [r.facts.senderTimer, r.facts.senderSndWnd ?? null],
+      expect: { equals: ['persist', null] },
+    },
+    {
+      id: 'sendq-not-in-flight',
+      says: 'Send-Q is not "bytes in flight": with the window shut, all of it is data never sent (ss -i notsent equals Send-Q).',
+      observe: (r) => (r.facts.senderSendQ as number) - (r.facts.senderNotsent as number),
+      expect: { equals: 0 },
+    },
+    {
+      id: 'mss',
+      says: 'ss -i reports the MSS on the 1500-byte veth: 1448 bytes (1500 − 20 IP − 20 TCP − 12 timestamps).',
+      fact: 'senderMss',
+      expect: { equals: 1448 },
+    },
+    {
+      id: 'filter',
+      says: "ss -t state established '( dport = :5001 )' keeps only the sender's stalled connection, and prints no State column.",
+      fact: 'filtered',
+      expect: { equals: [{ state: null, peer: `${SERVER}:${STREAM_PORT}` }] },
+    },
+  ],
 });

@@ -1,9 +1,4 @@
-/**
- * Verify: every sysctl the notes mention, read live: its value in a fresh network namespace, its
- * kernel default, its unit, and whether it is per network namespace (a nested user+network
- * namespace may write back a per-namespace value; a global one is read-only there).
- */
-import type { Host } from '../_lib/context.ts';
+import type { Host, LabContext } from '../_lib/types.ts';
 import { defineLab } from '../_lib/define.ts';
 
 /** One row of the reference. `kernelDefault` is the documented default (ip-sysctl.rst, source). */
@@ -99,11 +94,67 @@ export function modelTimeoutS(boundary: number, rtoBase = RTO_MIN_S, rtoMax = RT
 const clean = (s: string) => s.trim().replace(/\s+/g, ' ');
 
 export default defineLab({
-  id: 'observability/sysctl-reference',
   title: 'The sysctls of the notes, read live',
   verifies:
     'Verify: each sysctl the notes mention has the kernel default documented in ip-sysctl.rst in a fresh network namespace; netdev_max_backlog and tcp_mem are global and invisible inside a namespace, while the others are per network namespace (a nested namespace may write them); tcp_retries2=15 gives up after 924.6 s.',
   probes: [],
+  run: async (ctx: LabContext) => {
+    const host = await ctx.host('probe');
+    // Nothing is sent; the (empty) capture is the recording's proof of that.
+    const capture = await ctx.capture(host);
+    // Real root would map root to root in a nested user namespace and could then write the
+    // host's global sysctls: run the nested namespace as nobody instead, so nothing global can change.
+    const uidMap = clean(await host.run(['cat', '/proc/self/uid_map']));
+    const realRoot = /^0 0 /.test(uidMap);
+    const nested = (argv: string[]) =>
+      realRoot
+        ? [
+            'setpriv',
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            'unshare',
+            '--user',
+            '--map-root-user',
+            '--net',
+            ...argv,
+          ]
+        : ['unshare', '--user', '--map-root-user', '--net', ...argv];
+    const nestedUidMap = clean(await host.run(nested(['cat', '/proc/self/uid_map'])));
+    if (/^0 0 /.test(nestedUidMap))
+      throw new Error('nested namespace maps root to root: refusing to test writes');
+    const pageSize = Number(clean(await host.run(['getconf', 'PAGESIZE'])));
+
+    const rows = [];
+    for (const e of ENTRIES) {
+      const lab = await host.readSysctl(e.key);
+      const fresh = clean(await tryRead(host, nested(['sysctl', '-n', e.key])));
+      const write = await tryWrite(host, nested(['sysctl', '-w', `${e.key}=${fresh}`]));
+      rows.push({
+        key: e.key,
+        unit: e.unit,
+        kernelDefault: e.kernelDefault,
+        fresh,
+        lab,
+        perNetns: write.ok,
+        writeError: write.ok ? undefined : write.error,
+        notes: e.notes ?? '',
+        shownIn: e.lab ?? '',
+      });
+    }
+    await capture.stop();
+    return {
+      inherentWaitS: 0,
+      facts: {
+        rows,
+        nestedUidMap,
+        pageSize,
+        retries1TimeoutS: modelTimeoutS(3),
+        retries2TimeoutS: modelTimeoutS(15),
+        retries2Retransmissions: 15,
+      },
+    };
+  },
   claims: [
     {
       id: 'global-hidden',
@@ -152,76 +203,16 @@ export default defineLab({
     {
       id: 'retries2-time',
       says: 'tcp_retries2=15 means 1023 × 0.2 s + 6 × 120 s = 924.6 s after the first retransmission (about 15.4 minutes), not "13 to 30 minutes".',
-      observe: (r) => r.facts.retries2TimeoutS,
+      fact: 'retries2TimeoutS',
       expect: { equals: 924.6 },
     },
     {
       id: 'retries1-time',
       says: 'tcp_retries1=3 means the route is re-checked after (2⁴ − 1) × 0.2 s = 3 s of retransmissions.',
-      observe: (r) => r.facts.retries1TimeoutS,
+      fact: 'retries1TimeoutS',
       expect: { equals: 3 },
     },
   ],
-  async run(ctx) {
-    const host = await ctx.host('probe');
-    // Nothing is sent; the (empty) capture is the recording's proof of that.
-    const capture = await ctx.capture(host);
-    // Real root would map root to root in a nested user namespace and could then write the
-    // host's global sysctls: run the nested namespace as nobody instead, so nothing global can change.
-    const uidMap = clean(await host.run(['cat', '/proc/self/uid_map']));
-    const realRoot = /^0 0 /.test(uidMap);
-    const nested = (argv: string[]) =>
-      realRoot
-        ? [
-            'setpriv',
-            '--reuid=65534',
-            '--regid=65534',
-            '--clear-groups',
-            'unshare',
-            '--user',
-            '--map-root-user',
-            '--net',
-            ...argv,
-          ]
-        : ['unshare', '--user', '--map-root-user', '--net', ...argv];
-    const nestedUidMap = clean(await host.run(nested(['cat', '/proc/self/uid_map'])));
-    if (/^0 0 /.test(nestedUidMap))
-      throw new Error('nested namespace maps root to root: refusing to test writes');
-    const pageSize = Number(clean(await host.run(['getconf', 'PAGESIZE'])));
-
-    const rows = [];
-    for (const e of ENTRIES) {
-      const lab = await host.readSysctl(e.key);
-      const fresh = clean(await tryRun(host, nested(['sysctl', '-n', e.key])));
-      const write = await tryRun(host, nested(['sysctl', '-w', `${e.key}=${fresh}`]), true);
-      rows.push({
-        key: e.key,
-        unit: e.unit,
-        kernelDefault: e.kernelDefault,
-        fresh,
-        lab,
-        perNetns: write.ok,
-        writeError: write.ok ? undefined : write.error,
-        notes: e.notes ?? '',
-        shownIn: e.lab ?? '',
-      });
-    }
-    const packets = await capture.stop();
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      inherentWaitS: 0,
-      facts: {
-        rows,
-        nestedUidMap,
-        pageSize,
-        retries1TimeoutS: modelTimeoutS(3),
-        retries2TimeoutS: modelTimeoutS(15),
-        retries2Retransmissions: 15,
-      },
-    };
-  },
 });
 
 type Row = { key: string; fresh: string; lab: string; perNetns: boolean };
@@ -235,16 +226,26 @@ function perNetns(r: { facts: Record<string, unknown> }, yes: boolean): string[]
     .sort();
 }
 
-async function tryRun(host: Host, argv: string[], write = false): Promise<any> {
+/** `host.run(argv)`'s output, or "(unreadable)" when it fails. */
+async function tryRead(host: Host, argv: string[]): Promise<string> {
   try {
-    const out = await host.run(argv);
-    return write ? { ok: true } : out;
+    return await host.run(argv);
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+/** Whether `host.run(argv)` succeeds, with the last line of its error when it does not. */
+async function tryWrite(host: Host, argv: string[]): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await host.run(argv);
+    return { ok: true };
   } catch (err) {
     const text =
       String((err as { stderr?: string }).stderr ?? err)
         .trim()
         .split('\n')
         .pop() ?? '';
-    return write ? { ok: false, error: text.replace(/^sysctl: /, '') } : '(unreadable)';
+    return { ok: false, error: text.replace(/^sysctl: /, '') };
   }
 }

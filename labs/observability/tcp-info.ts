@@ -1,14 +1,8 @@
-/**
- * Verify: getsockopt(TCP_INFO) reports tcpi_state as the kernel's state number at each step of a
- * connection's life (LISTEN 10, SYN_SENT 2, ESTABLISHED 1, CLOSE_WAIT 8), with the RTO, RTT,
- * MSS values and negotiated options that `ss -ti` prints for the same socket.
- */
 import { defineLab } from '../_lib/define.ts';
 import { parseSsInfo, type SsSocketInfo } from '../_lib/observe.ts';
-import type { LabEvent } from '../_lib/types.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import type { LabContext, LabEvent } from '../_lib/types.ts';
 
-const CLIENT = '198.51.100.1';
-const SERVER = '198.51.100.2';
 /** Routed through the server, which drops it: a SYN that is never answered. */
 const UNANSWERED = '203.0.113.9';
 const PORT = 5000;
@@ -38,78 +32,12 @@ function compare(ti: LabEvent, ss: SsSocketInfo | undefined): Record<string, [un
 }
 
 export default defineLab({
-  id: 'observability/tcp-info',
   title: 'TCP_INFO of a live connection, step by step',
   verifies:
     "Verify: TCP_INFO's tcpi_state is LISTEN (10), SYN-SENT (2), ESTABLISHED (1) and CLOSE-WAIT (8) at the matching steps, and the RTO, RTT, MSS, window scales and options it reports are the values ss -ti prints.",
   probes: ['observability/obs.c'],
-  claims: [
-    {
-      id: 'states',
-      says: "tcpi_state follows the connection: 10 LISTEN on the listener, 2 SYN-SENT while the SYN is unanswered, 1 ESTABLISHED after the handshake, 8 CLOSE-WAIT once the peer's FIN arrived.",
-      observe: (r) => r.facts.states,
-      expect: {
-        equals: [
-          [10, 'LISTEN'],
-          [2, 'SYN-SENT'],
-          [1, 'ESTAB'],
-          [8, 'CLOSE-WAIT'],
-        ],
-      },
-    },
-    {
-      id: 'listener-info',
-      says: `On a listener TCP_INFO reuses two fields: tcpi_unacked is the accept queue length (0) and tcpi_sacked the backlog (${BACKLOG}).`,
-      observe: (r) => r.facts.listenerUnackedSacked,
-      expect: { equals: [0, BACKLOG] },
-    },
-    {
-      id: 'syn-sent-rto',
-      says: 'In SYN-SENT the RTO is the initial 1 s (tcpi_rto 1000000 µs, ss rto:1000).',
-      observe: (r) => [r.facts.synSentRtoUs, r.facts.synSentSsRto],
-      expect: { equals: [1_000_000, 1000] },
-    },
-    {
-      id: 'mss',
-      says: 'After the handshake on a 1500-byte link tcpi_snd_mss is 1448 and so is tcpi_advmss: the 1460 announced in the SYN loses the 12 bytes of the timestamp option once timestamps are agreed.',
-      observe: (r) => [r.facts.sndMss, r.facts.advmss, r.facts.synMssOption],
-      expect: { equals: [1448, 1448, 1460] },
-    },
-    {
-      id: 'rcv-mss',
-      says: "tcpi_rcv_mss starts at 536 (TCP_MSS_DEFAULT): it is the receiver's guess of the peer's segment size, learned only from data that arrives.",
-      observe: (r) => r.facts.rcvMss,
-      expect: { equals: 536 },
-    },
-    {
-      id: 'options',
-      says: 'tcpi_options shows timestamps, SACK and window scaling negotiated (bits 1|2|4 = 7), window scale 7 both ways with the default buffers.',
-      observe: (r) => [r.facts.options, r.facts.wscale],
-      expect: { equals: [7, '7,7'] },
-    },
-    {
-      id: 'rtt',
-      says: "tcpi_rtt holds the handshake's RTT sample in µs: well under 100 ms on a veth pair.",
-      observe: (r) => r.facts.rttUs,
-      expect: { between: [1, 100_000] },
-    },
-    {
-      id: 'ss-agrees',
-      says: 'ss -tio prints the same numbers for the same socket: mss, rcvmss, advmss, wscale, rto, rtt/rttvar (ms), cwnd, ts and sack.',
-      observe: (r) => r.facts.ssMismatches,
-      expect: { equals: [] },
-    },
-    {
-      id: 'ss-options-need-o',
-      says: 'ss prints the ts and sack flags only with -o: plain ss -ti shows none of them although tcpi_options has them.',
-      observe: (r) => [r.facts.ssFlagsWithoutO, r.facts.ssFlagsWithO],
-      expect: { equals: ['', 'ts sack'] },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: `${CLIENT}/24`, b: `${SERVER}/24`, mtu: 1500 });
+  run: async (ctx: LabContext) => {
+    const { client, server } = await clientServer(ctx, { capture: false });
     // The server does not forward, and a blackhole route says so explicitly: the SYN dies there.
     await client.run(['ip', 'route', 'add', '203.0.113.0/24', 'via', SERVER]);
     await server.run(['ip', 'route', 'add', 'blackhole', '203.0.113.0/24']);
@@ -160,9 +88,6 @@ export default defineLab({
     const pairs = compare(estab, ssEstab);
     const step = (e: LabEvent) => [e.stateCode, e.state];
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 0,
       facts: {
         states: [step(listening), step(synSent), step(estab), step(closeWait)],
@@ -193,4 +118,67 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'states',
+      says: "tcpi_state follows the connection: 10 LISTEN on the listener, 2 SYN-SENT while the SYN is unanswered, 1 ESTABLISHED after the handshake, 8 CLOSE-WAIT once the peer's FIN arrived.",
+      fact: 'states',
+      expect: {
+        equals: [
+          [10, 'LISTEN'],
+          [2, 'SYN-SENT'],
+          [1, 'ESTAB'],
+          [8, 'CLOSE-WAIT'],
+        ],
+      },
+    },
+    {
+      id: 'listener-info',
+      says: `On a listener TCP_INFO reuses two fields: tcpi_unacked is the accept queue length (0) and tcpi_sacked the backlog (${BACKLOG}).`,
+      fact: 'listenerUnackedSacked',
+      expect: { equals: [0, BACKLOG] },
+    },
+    {
+      id: 'syn-sent-rto',
+      says: 'In SYN-SENT the RTO is the initial 1 s (tcpi_rto 1000000 µs, ss rto:1000).',
+      observe: (r) => [r.facts.synSentRtoUs, r.facts.synSentSsRto],
+      expect: { equals: [1_000_000, 1000] },
+    },
+    {
+      id: 'mss',
+      says: 'After the handshake on a 1500-byte link tcpi_snd_mss is 1448 and so is tcpi_advmss: the 1460 announced in the SYN loses the 12 bytes of the timestamp option once timestamps are agreed.',
+      observe: (r) => [r.facts.sndMss, r.facts.advmss, r.facts.synMssOption],
+      expect: { equals: [1448, 1448, 1460] },
+    },
+    {
+      id: 'rcv-mss',
+      says: "tcpi_rcv_mss starts at 536 (TCP_MSS_DEFAULT): it is the receiver's guess of the peer's segment size, learned only from data that arrives.",
+      fact: 'rcvMss',
+      expect: { equals: 536 },
+    },
+    {
+      id: 'options',
+      says: 'tcpi_options shows timestamps, SACK and window scaling negotiated (bits 1|2|4 = 7), window scale 7 both ways with the default buffers.',
+      observe: (r) => [r.facts.options, r.facts.wscale],
+      expect: { equals: [7, '7,7'] },
+    },
+    {
+      id: 'rtt',
+      says: "tcpi_rtt holds the handshake's RTT sample in µs: well under 100 ms on a veth pair.",
+      fact: 'rttUs',
+      expect: { between: [1, 100_000] },
+    },
+    {
+      id: 'ss-agrees',
+      says: 'ss -tio prints the same numbers for the same socket: mss, rcvmss, advmss, wscale, rto, rtt/rttvar (ms), cwnd, ts and sack.',
+      fact: 'ssMismatches',
+      expect: { equals: [] },
+    },
+    {
+      id: 'ss-options-need-o',
+      says: 'ss prints the ts and sack flags only with -o: plain ss -ti shows none of them although tcpi_options has them.',
+      observe: (r) => [r.facts.ssFlagsWithoutO, r.facts.ssFlagsWithO],
+      expect: { equals: ['', 'ts sack'] },
+    },
+  ],
 });

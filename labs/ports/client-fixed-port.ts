@@ -1,11 +1,6 @@
-/**
- * Verify: a client bind()s local port 45000 and connects → its source port is 45000; a second
- * socket's bind() to 45000 fails with EADDRINUSE; with SO_REUSEADDR on both the bind succeeds,
- * connect() to the same destination fails with EADDRNOTAVAIL, to another destination succeeds.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabRun } from '../_lib/types.ts';
-import { SERVER, portsPair } from './setup.ts';
+import type { LabContext, LabRun } from '../_lib/types.ts';
+import { SERVER, portsPair } from './_scenario.ts';
 
 const PORT = 5607;
 const OTHER_PORT = 5608;
@@ -17,11 +12,33 @@ const step = (r: LabRun, name: string) => {
 };
 
 export default defineLab({
-  id: 'ports/client-fixed-port',
   title: 'A client that binds a fixed port',
   verifies:
     'Verify: a client that bind()s local port 45000 before connect() uses it as its source port; a second socket cannot bind 45000 (EADDRINUSE); with SO_REUSEADDR on both sockets the second bind succeeds, but connect() to the same destination fails with EADDRNOTAVAIL because the four-tuple is taken, while connect() to another destination port succeeds.',
   probes: ['ports/demux.c'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await portsPair(ctx);
+    const l1 = ctx.probe(server, 'ports/demux.c', ['tcp-server', SERVER, PORT, 'A', 'plain']);
+    const l2 = ctx.probe(server, 'ports/demux.c', ['tcp-server', SERVER, OTHER_PORT, 'B', 'plain']);
+    await l1.waitFor('listening');
+    await l2.waitFor('listening');
+    const fixed = ctx.probe(client, 'ports/demux.c', ['fixed', SERVER, PORT, OTHER_PORT, LPORT]);
+    await fixed.waitFor('done');
+    const packets = await capture.stop();
+    return {
+      facts: {
+        steps: fixed.events
+          .filter((e) => e.event === 'step')
+          .map(
+            (e) =>
+              `${e.step}: ${e.call} ${e.ok ? `ok sport ${e.sport}` : `${e.errno} (${e.message})`}`,
+          ),
+        syns: packets
+          .filter((p) => p.tcp?.syn && !p.tcp.ack)
+          .map((p) => `${p.tcp!.srcPort}>${p.tcp!.dstPort}`),
+      },
+    };
+  },
   claims: [
     {
       id: 'fixed',
@@ -50,36 +67,10 @@ export default defineLab({
     {
       id: 'wire',
       says: 'On the wire, three SYNs leave from the fixed ports: 45000 → 5607, 45001 → 5607, 45001 → 5608.',
-      observe: (r) => r.facts.syns,
+      fact: 'syns',
       expect: {
         equals: [`${LPORT}>${PORT}`, `${LPORT + 1}>${PORT}`, `${LPORT + 1}>${OTHER_PORT}`],
       },
     },
   ],
-  async run(ctx) {
-    const { client, server, capture } = await portsPair(ctx);
-    const l1 = ctx.probe(server, 'ports/demux.c', ['tcp-server', SERVER, PORT, 'A', 'plain']);
-    const l2 = ctx.probe(server, 'ports/demux.c', ['tcp-server', SERVER, OTHER_PORT, 'B', 'plain']);
-    await l1.waitFor('listening');
-    await l2.waitFor('listening');
-    const fixed = ctx.probe(client, 'ports/demux.c', ['fixed', SERVER, PORT, OTHER_PORT, LPORT]);
-    await fixed.waitFor('done');
-    const packets = await capture.stop();
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        steps: fixed.events
-          .filter((e) => e.event === 'step')
-          .map(
-            (e) =>
-              `${e.step}: ${e.call} ${e.ok ? `ok sport ${e.sport}` : `${e.errno} (${e.message})`}`,
-          ),
-        syns: packets
-          .filter((p) => p.tcp?.syn && !p.tcp.ack)
-          .map((p) => `${p.tcp!.srcPort}>${p.tcp!.dstPort}`),
-      },
-    };
-  },
 });

@@ -1,11 +1,6 @@
-/**
- * Verify: with ip_local_port_range 40000–40007, connect() picks source ports inside it, even ones
- * first; once all eight are in use towards one destination the next connect() fails with
- * EADDRNOTAVAIL, yet a connect() to another destination port still succeeds with a port already
- * in use: the limit is per destination, not per host.
- */
 import { defineLab } from '../_lib/define.ts';
-import { SERVER, portsPair } from './setup.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { SERVER, portsPair } from './_scenario.ts';
 
 const PORT = 5605;
 const OTHER_PORT = 5606;
@@ -13,50 +8,11 @@ const LOW = 40000;
 const HIGH = 40007;
 
 export default defineLab({
-  id: 'ports/ephemeral-range',
   title: 'Ephemeral ports come from ip_local_port_range',
   verifies:
     'Verify: with net.ipv4.ip_local_port_range = 40000 40007, ten connect() calls to one destination get source ports inside the range, even ones first; after eight the range is used up for that destination and connect() fails with EADDRNOTAVAIL; a connect() to a different destination port still succeeds, reusing a source port that is already in use.',
   probes: ['ports/demux.c'],
-  claims: [
-    {
-      id: 'in-range',
-      says: 'Every source port connect() picked lies in 40000–40007.',
-      observe: (r) => r.facts.allInRange,
-      expect: { equals: true },
-    },
-    {
-      id: 'even-first',
-      says: "The first four are the even ports: connect() prefers the parity of the range's low end (Linux 4.6+), leaving the other parity to bind(0).",
-      observe: (r) => r.facts.firstFourParity,
-      expect: { equals: 'even' },
-      kernelNote: 'Linux 4.6+ (__inet_hash_connect); older kernels mix parities',
-    },
-    {
-      id: 'eight',
-      says: 'Eight connections succeed: the whole range, odd ports included once the even ones are taken.',
-      observe: (r) => r.facts.connected,
-      expect: { equals: 8 },
-    },
-    {
-      id: 'exhausted',
-      says: 'The ninth and tenth fail with EADDRNOTAVAIL ("Cannot assign requested address").',
-      observe: (r) => r.facts.failures,
-      expect: {
-        equals: [
-          'EADDRNOTAVAIL Cannot assign requested address',
-          'EADDRNOTAVAIL Cannot assign requested address',
-        ],
-      },
-    },
-    {
-      id: 'per-destination',
-      says: 'A connect() to another destination port succeeds, with a source port the first eight connections already use.',
-      observe: (r) => r.facts.otherDestinationReusesPort,
-      expect: { equals: true },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx, {
       clientSysctls: { 'net.ipv4.ip_local_port_range': `${LOW} ${HIGH}` },
     });
@@ -68,14 +24,11 @@ export default defineLab({
     await many.waitFor('done');
     const other = ctx.probe(client, 'ports/demux.c', ['tcp-clients', SERVER, OTHER_PORT, 1]);
     const otherDone = await other.waitFor('done');
-    const packets = await capture.stop();
+    await capture.stop();
     const ports = many.events.filter((e) => e.event === 'connected').map((e) => e.sport as number);
     const otherPort = other.events.find((e) => e.event === 'connected')?.sport as
       number | undefined;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         sourcePorts: ports,
         allInRange: ports.length > 0 && ports.every((p) => p >= LOW && p <= HIGH),
@@ -94,4 +47,42 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'in-range',
+      says: 'Every source port connect() picked lies in 40000–40007.',
+      fact: 'allInRange',
+      expect: { equals: true },
+    },
+    {
+      id: 'even-first',
+      says: "The first four are the even ports: connect() prefers the parity of the range's low end (Linux 4.6+), leaving the other parity to bind(0).",
+      fact: 'firstFourParity',
+      expect: { equals: 'even' },
+      kernelNote: 'Linux 4.6+ (__inet_hash_connect); older kernels mix parities',
+    },
+    {
+      id: 'eight',
+      says: 'Eight connections succeed: the whole range, odd ports included once the even ones are taken.',
+      fact: 'connected',
+      expect: { equals: 8 },
+    },
+    {
+      id: 'exhausted',
+      says: 'The ninth and tenth fail with EADDRNOTAVAIL ("Cannot assign requested address").',
+      fact: 'failures',
+      expect: {
+        equals: [
+          'EADDRNOTAVAIL Cannot assign requested address',
+          'EADDRNOTAVAIL Cannot assign requested address',
+        ],
+      },
+    },
+    {
+      id: 'per-destination',
+      says: 'A connect() to another destination port succeeds, with a source port the first eight connections already use.',
+      fact: 'otherDestinationReusesPort',
+      expect: { equals: true },
+    },
+  ],
 });

@@ -1,48 +1,17 @@
-/**
- * Verify: two listeners bind the same address and port with SO_REUSEPORT → 16 connections are
- * split between them (hash of the four-tuple); a third listener without SO_REUSEPORT gets
- * EADDRINUSE.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
-import { SERVER, portsPair, waitForCount } from './setup.ts';
+import { SERVER, portsPair, waitForCount } from './_scenario.ts';
 
 const PORT = 5603;
 const CONNECTIONS = 16;
 
 export default defineLab({
-  id: 'ports/reuseport-splits',
   title: 'SO_REUSEPORT splits one port across listeners',
   verifies:
     'Verify: two sockets with SO_REUSEPORT both bind and listen on 198.51.100.2:5603; 16 connections are spread across both by a hash of the four-tuple, each landing on exactly one; a third socket without SO_REUSEPORT cannot bind the port (EADDRINUSE).',
   probes: ['ports/demux.c'],
-  claims: [
-    {
-      id: 'two-listeners',
-      says: 'ss lists two LISTEN sockets on the same address and port.',
-      observe: (r) => r.facts.listeners,
-      expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] },
-    },
-    {
-      id: 'all-accepted-once',
-      says: 'All 16 connections are accepted, each by exactly one listener.',
-      observe: (r) => r.facts.acceptedTotal,
-      expect: { equals: CONNECTIONS },
-    },
-    {
-      id: 'split',
-      says: 'Both listeners get a share (the chance that a fair hash puts all 16 on one is 1 in 32768).',
-      observe: (r) => r.facts.smallerShare,
-      expect: { atLeast: 1 },
-    },
-    {
-      id: 'plain-refused',
-      says: 'A third socket without SO_REUSEPORT fails to bind with EADDRINUSE ("Address already in use").',
-      observe: (r) => r.facts.plainBind,
-      expect: { equals: 'EADDRINUSE Address already in use' },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);
     const l1 = ctx.probe(server, 'ports/demux.c', ['tcp-server', SERVER, PORT, 'L1', 'reuseport']);
     await l1.waitFor('listening');
@@ -54,12 +23,9 @@ export default defineLab({
     await clients.waitFor('done');
     const accepted = await waitForCount([l1, l2], 'accepted', CONNECTIONS);
     const sockets = await tcpSockets(server);
-    const packets = await capture.stop();
+    await capture.stop();
     const share = (name: string) => accepted.filter((e) => e.name === name).length;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         listeners: sockets.filter((s) => s.state === 'LISTEN').map((s) => s.local),
         shares: { L1: share('L1'), L2: share('L2') },
@@ -69,4 +35,30 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'two-listeners',
+      says: 'ss lists two LISTEN sockets on the same address and port.',
+      fact: 'listeners',
+      expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] },
+    },
+    {
+      id: 'all-accepted-once',
+      says: 'All 16 connections are accepted, each by exactly one listener.',
+      fact: 'acceptedTotal',
+      expect: { equals: CONNECTIONS },
+    },
+    {
+      id: 'split',
+      says: 'Both listeners get a share (the chance that a fair hash puts all 16 on one is 1 in 32768).',
+      fact: 'smallerShare',
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'plain-refused',
+      says: 'A third socket without SO_REUSEPORT fails to bind with EADDRINUSE ("Address already in use").',
+      fact: 'plainBind',
+      expect: { equals: 'EADDRINUSE Address already in use' },
+    },
+  ],
 });

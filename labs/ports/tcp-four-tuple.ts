@@ -1,47 +1,16 @@
-/**
- * Verify: two clients connect to one listening port → two worker sockets that share the
- * listener's local address and port (ss), told apart only by the peer's address and port; each
- * worker receives exactly its own client's bytes.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
-import { CLIENT, SERVER, portsPair, waitForCount } from './setup.ts';
+import { CLIENT, SERVER, portsPair, waitForCount } from './_scenario.ts';
 
 const PORT = 5600;
 
 export default defineLab({
-  id: 'ports/tcp-four-tuple',
   title: 'Two TCP connections on one server port',
   verifies:
     "Verify: two connections to one listening port give the server two accepted sockets with the same local address and port as each other and the listener's port; the kernel tells them apart by the peer's port, and each receives exactly the bytes its own client wrote.",
   probes: ['ports/demux.c'],
-  claims: [
-    {
-      id: 'listener',
-      says: 'ss lists the listener with a wildcard address: 0.0.0.0:5600, peer *.',
-      observe: (r) => r.facts.listener,
-      expect: { equals: 'LISTEN 0.0.0.0:5600 0.0.0.0:*' },
-    },
-    {
-      id: 'same-local',
-      says: "Both accepted sockets have the same local address and port, the listener's port (no new port per connection).",
-      observe: (r) => r.facts.workerLocals,
-      expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] },
-    },
-    {
-      id: 'peers-differ',
-      says: 'They differ only in the peer port: two client source ports.',
-      observe: (r) => r.facts.distinctPeerPorts,
-      expect: { equals: 2 },
-    },
-    {
-      id: 'own-bytes',
-      says: "Each accepted socket reads the message its own client wrote (the source port inside the message matches the socket's peer port).",
-      observe: (r) => r.facts.eachGotOwnBytes,
-      expect: { equals: true },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);
     const listener = ctx.probe(server, 'ports/demux.c', [
       'tcp-server',
@@ -59,9 +28,6 @@ export default defineLab({
     const listen = sockets.find((s) => s.state === 'LISTEN');
     const workers = sockets.filter((s) => s.state === 'ESTAB');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         ss: sockets.map((s) => `${s.state} ${s.local} ${s.peer}`),
         listener: listen && `${listen.state} ${listen.local} ${listen.peer}`,
@@ -83,4 +49,30 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'listener',
+      says: 'ss lists the listener with a wildcard address: 0.0.0.0:5600, peer *.',
+      fact: 'listener',
+      expect: { equals: 'LISTEN 0.0.0.0:5600 0.0.0.0:*' },
+    },
+    {
+      id: 'same-local',
+      says: "Both accepted sockets have the same local address and port, the listener's port (no new port per connection).",
+      fact: 'workerLocals',
+      expect: { equals: [`${SERVER}:${PORT}`, `${SERVER}:${PORT}`] },
+    },
+    {
+      id: 'peers-differ',
+      says: 'They differ only in the peer port: two client source ports.',
+      fact: 'distinctPeerPorts',
+      expect: { equals: 2 },
+    },
+    {
+      id: 'own-bytes',
+      says: "Each accepted socket reads the message its own client wrote (the source port inside the message matches the socket's peer port).",
+      fact: 'eachGotOwnBytes',
+      expect: { equals: true },
+    },
+  ],
 });

@@ -1,40 +1,16 @@
-/**
- * Verify: two senders (two source ports) send to one UDP port where one unconnected socket is
- * bound → both datagrams land on that one socket, which learns each source from recvfrom().
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { parseSs } from '../_lib/observe.ts';
-import { SERVER, portsPair, waitForCount } from './setup.ts';
+import { SERVER, portsPair, waitForCount } from './_scenario.ts';
 
 const PORT = 5601;
 
 export default defineLab({
-  id: 'ports/udp-one-socket',
   title: 'Two UDP senders, one receiving socket',
   verifies:
     'Verify: datagrams from two different source ports to one UDP port where a single unconnected socket is bound both land on that socket; recvfrom() reports a different source for each, and ss shows one socket with no peer.',
   probes: ['ports/demux.c'],
-  claims: [
-    {
-      id: 'one-socket',
-      says: 'Both datagrams are read from the same socket.',
-      observe: (r) => r.facts.receivingSockets,
-      expect: { equals: ['only'] },
-    },
-    {
-      id: 'two-sources',
-      says: 'recvfrom() names two different sources: the socket holds no peer, each datagram carries its own.',
-      observe: (r) => r.facts.distinctSources,
-      expect: { equals: 2 },
-    },
-    {
-      id: 'ss',
-      says: 'ss shows one UDP socket on the port, UNCONN, peer 0.0.0.0:*.',
-      observe: (r) => r.facts.ss,
-      expect: { equals: [`UNCONN 0.0.0.0:${PORT} 0.0.0.0:*`] },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);
     const receiver = ctx.probe(server, 'ports/demux.c', [
       'udp-recv',
@@ -64,11 +40,8 @@ export default defineLab({
     await b.waitFor('sent');
     const got = await waitForCount([receiver], 'got', 2);
     const ss = parseSs(await server.run(['ss', '-H', '-u', '-a', '-n']));
-    const packets = await capture.stop();
+    await capture.stop();
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         deliveries: got.map((e) => `${e.payload} → ${e.name} (from ${e.from})`),
         receivingSockets: [...new Set(got.map((e) => e.name))],
@@ -77,4 +50,24 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'one-socket',
+      says: 'Both datagrams are read from the same socket.',
+      fact: 'receivingSockets',
+      expect: { equals: ['only'] },
+    },
+    {
+      id: 'two-sources',
+      says: 'recvfrom() names two different sources: the socket holds no peer, each datagram carries its own.',
+      fact: 'distinctSources',
+      expect: { equals: 2 },
+    },
+    {
+      id: 'ss',
+      says: 'ss shows one UDP socket on the port, UNCONN, peer 0.0.0.0:*.',
+      fact: 'ss',
+      expect: { equals: [`UNCONN 0.0.0.0:${PORT} 0.0.0.0:*`] },
+    },
+  ],
 });

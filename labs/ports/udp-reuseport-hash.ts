@@ -1,42 +1,17 @@
-/**
- * Verify: two UDP sockets in one SO_REUSEPORT group on port 5604 → datagrams from 16 source
- * ports are spread over both sockets, while all datagrams from one source port land on the same
- * socket every time.
- */
 import { defineLab } from '../_lib/define.ts';
-import { SERVER, portsPair, waitForCount } from './setup.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { SERVER, portsPair, waitForCount } from './_scenario.ts';
 
 const PORT = 5604;
 const SOURCES = 16;
 const PER_SOURCE = 3;
 
 export default defineLab({
-  id: 'ports/udp-reuseport-hash',
   title: 'A UDP SO_REUSEPORT group: one socket per flow',
   verifies:
     'Verify: with two UDP sockets in one SO_REUSEPORT group on 198.51.100.2:5604, datagrams from 16 source ports (3 each) are spread over both sockets, and the 3 datagrams of any one source port always land on the same socket.',
   probes: ['ports/demux.c'],
-  claims: [
-    {
-      id: 'sticky',
-      says: "Every source port's datagrams all land on one socket: the choice hashes the four-tuple.",
-      observe: (r) => r.facts.sourcesSplitAcrossSockets,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'spread',
-      says: 'Both sockets receive datagrams: two senders to one port need not meet on one socket.',
-      observe: (r) => r.facts.smallerShare,
-      expect: { atLeast: 1 },
-    },
-    {
-      id: 'all',
-      says: 'All 48 datagrams arrive, each exactly once.',
-      observe: (r) => r.facts.received,
-      expect: { equals: SOURCES * PER_SOURCE },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);
     const sockets = [
       ctx.probe(server, 'ports/demux.c', ['udp-recv', SERVER, PORT, 'S1', 'reuseport']),
@@ -56,7 +31,7 @@ export default defineLab({
       await sender.waitFor('sent');
     }
     const got = await waitForCount(sockets, 'got', SOURCES * PER_SOURCE);
-    const packets = await capture.stop();
+    await capture.stop();
     const bySource = new Map<string, Set<string>>();
     for (const e of got) {
       const src = String(e.payload).split(' ')[0];
@@ -66,9 +41,6 @@ export default defineLab({
     const share = (name: string) =>
       [...bySource.values()].filter((s) => s.size === 1 && s.has(name)).length;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         socketOfSource: Object.fromEntries(
           [...bySource].map(([src, names]) => [src, [...names].join('+')]),
@@ -80,4 +52,24 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'sticky',
+      says: "Every source port's datagrams all land on one socket: the choice hashes the four-tuple.",
+      fact: 'sourcesSplitAcrossSockets',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'spread',
+      says: 'Both sockets receive datagrams: two senders to one port need not meet on one socket.',
+      fact: 'smallerShare',
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'all',
+      says: 'All 48 datagrams arrive, each exactly once.',
+      fact: 'received',
+      expect: { equals: SOURCES * PER_SOURCE },
+    },
+  ],
 });

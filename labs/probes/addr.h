@@ -94,4 +94,14 @@ static inline int ip_mtu(int fd) {
   return mtu;
 }
 
+/* A blocking connect() to ADDR:PORT given as text (IPv4 or IPv6); dies naming the call. */
+static inline int connect_to(const char *usage, const char *addr, int port) {
+  struct sockaddr_storage ss;
+  socklen_t len = parse_addr(usage, addr, port, &ss);
+  int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  if (connect(fd, (struct sockaddr *)&ss, len) < 0) die("connect");
+  return fd;
+}
+
 #endif

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* Writes the fields of TCP_INFO that labs use into buf; returns buf ("" if the call fails). */
 static inline const char *tcp_info_json(int fd, char *buf, size_t len) {
@@ -31,6 +32,24 @@ static inline const char *tcp_info_json(int fd, char *buf, size_t len) {
            ti.tcpi_rcv_wscale, ti.tcpi_rto, ti.tcpi_retransmits, ti.tcpi_total_retrans,
            ti.tcpi_unacked, ti.tcpi_rtt);
   return buf;
+}
+
+/* TCP_INFO state of an open socket (TCP_ESTABLISHED, TCP_CLOSE_WAIT, ... as in tcp_states.h). */
+static inline int tcp_state(int fd) {
+  struct tcp_info ti;
+  socklen_t sl = sizeof ti;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
+  return ti.tcpi_state;
+}
+
+/* Polls TCP_INFO every 0.5 ms until the socket is in `state`; 0 if the deadline passes first. */
+static inline int wait_tcp_state(int fd, int state, int timeout_ms) {
+  double deadline = now_s() + timeout_ms / 1000.0;
+  while (tcp_state(fd) != state) {
+    if (now_s() > deadline) return 0;
+    usleep(500);
+  }
+  return 1;
 }
 
 #endif

@@ -1,24 +1,20 @@
-/**
- * Verify: the same silent path with the 6.5+ default tcp_syn_linear_timeouts = 4 → with
- * tcp_syn_retries = 2 the SYN leaves 6 times, 1 s apart, and connect() still fails with ETIMEDOUT
- * after about 7 s: the linear retransmissions add to tcp_syn_retries, the time limit stays.
- */
 import { defineLab } from '../_lib/define.ts';
-import { silentPath } from './silent-path.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { silentPath } from './_scenario.ts';
 
 const PORT = 5706;
 
 export default defineLab({
-  id: 'reachability/linear-syn-retries',
   title: 'tcp_syn_retries = 2, six SYNs: linear timeouts',
   verifies:
     'Verify: on the same silent path, with tcp_syn_retries = 2 and the Linux 6.5+ default tcp_syn_linear_timeouts = 4, the SYN leaves 6 times, 1 s apart (the linear retransmissions come on top of tcp_syn_retries), and connect() fails with ETIMEDOUT about 7 s after it started, the same time as with doubling timeouts.',
-  probes: ['reachability/reach.c', 'handshakes/server.c'],
+  probes: ['reachability/reach.c', 'probes/tcp-server.c'],
+  run: (ctx: LabContext) => silentPath(ctx, PORT, 4),
   claims: [
     {
       id: 'syns',
       says: 'The SYN leaves six times: tcp_syn_retries (2) plus tcp_syn_linear_timeouts (4) retransmissions are allowed.',
-      observe: (r) => r.facts.syns,
+      fact: 'syns',
       expect: { equals: 6 },
       kernelNote:
         'Linux 6.5+ (tcp_write_timeout() adds tcp_syn_linear_timeouts to the retry count); older kernels send 3',
@@ -26,27 +22,26 @@ export default defineLab({
     {
       id: 'linear',
       says: 'All five retransmissions are about 1 s apart.',
-      observe: (r) => r.facts.maxGapS,
+      fact: 'maxGapS',
       expect: { between: [0.9, 1.5] },
     },
     {
       id: 'silence',
       says: 'Nothing comes back.',
-      observe: (r) => r.facts.packetsToClient,
+      fact: 'packetsToClient',
       expect: { equals: 0 },
     },
     {
       id: 'errno',
       says: 'connect() fails with ETIMEDOUT, "Connection timed out".',
-      observe: (r) => r.facts.outcome,
+      fact: 'outcome',
       expect: { equals: 'ETIMEDOUT Connection timed out' },
     },
     {
       id: 'when',
       says: 'Still about 7 s after the first SYN: the time limit is that of tcp_syn_retries = 2 with doubling timeouts (1 + 2 + 4 s).',
-      observe: (r) => r.facts.elapsedS,
+      fact: 'elapsedS',
       expect: { between: [6.8, 9] },
     },
   ],
-  run: (ctx) => silentPath(ctx, PORT, 4),
 });

@@ -1,70 +1,26 @@
-/**
- * Verify: a server listening on 127.0.0.1 → a client on another host gets RST and ECONNREFUSED,
- * while a listener on 0.0.0.0 accepts the same client; on the server's own host 127.0.0.1 works.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
 import { onPort, flagSequence } from '../_lib/packets.ts';
-import { SERVER_DIRECT, direct } from './topology.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const LOOPBACK_PORT = 5700;
 const WILDCARD_PORT = 5701;
 
 export default defineLab({
-  id: 'reachability/loopback-listener-refuses',
   title: 'A server bound to 127.0.0.1 refuses other hosts',
   verifies:
     "Verify: a listener bound to 127.0.0.1:5700 answers a SYN from another host for 198.51.100.2:5700 with RST and connect() fails with ECONNREFUSED, while a listener bound to 0.0.0.0:5701 accepts that client; on the server's own host a connect() to 127.0.0.1:5700 succeeds.",
-  probes: ['reachability/reach.c', 'handshakes/server.c'],
-  claims: [
-    {
-      id: 'ss',
-      says: 'ss on the server shows both listeners: one on 127.0.0.1, one on 0.0.0.0.',
-      observe: (r) => r.facts.listeners,
-      expect: { equals: [`0.0.0.0:${WILDCARD_PORT}`, `127.0.0.1:${LOOPBACK_PORT}`] },
-    },
-    {
-      id: 'rst',
-      says: 'The SYN to the loopback-bound port is answered by RST: no socket matches 198.51.100.2:5700.',
-      observe: (r) => r.facts.loopbackFlags,
-      expect: { equals: ['S', 'R.'] },
-    },
-    {
-      id: 'refused',
-      says: 'connect() fails with ECONNREFUSED, "Connection refused".',
-      observe: (r) => r.facts.loopbackOutcome,
-      expect: { equals: 'ECONNREFUSED Connection refused' },
-    },
-    {
-      id: 'wildcard',
-      says: 'The same client connects to the 0.0.0.0 listener: SYN, SYN-ACK, ACK.',
-      observe: (r) => r.facts.wildcardFlags,
-      expect: { equals: ['S', 'S.', '.'] },
-    },
-    {
-      id: 'local',
-      says: 'On the server\'s own host, connect() to 127.0.0.1:5700 succeeds: why "it works on the same machine".',
-      observe: (r) => r.facts.localOutcome,
-      expect: { equals: 'connected' },
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await direct(ctx);
-    const lo = ctx.probe(server, 'handshakes/server.c', ['127.0.0.1', LOOPBACK_PORT, 8, 'accept']);
-    const any = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', WILDCARD_PORT, 8, 'accept']);
+  probes: ['reachability/reach.c', 'probes/tcp-server.c'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const lo = ctx.probe(server, 'probes/tcp-server.c', ['127.0.0.1', LOOPBACK_PORT, 8, 'accept']);
+    const any = ctx.probe(server, 'probes/tcp-server.c', ['0.0.0.0', WILDCARD_PORT, 8, 'accept']);
     await lo.waitFor('listening');
     await any.waitFor('listening');
-    const remote = ctx.probe(client, 'reachability/reach.c', [
-      'connect',
-      SERVER_DIRECT,
-      LOOPBACK_PORT,
-    ]);
+    const remote = ctx.probe(client, 'reachability/reach.c', ['connect', SERVER, LOOPBACK_PORT]);
     const refused = await remote.waitFor('failed');
-    const remoteOk = ctx.probe(client, 'reachability/reach.c', [
-      'connect',
-      SERVER_DIRECT,
-      WILDCARD_PORT,
-    ]);
+    const remoteOk = ctx.probe(client, 'reachability/reach.c', ['connect', SERVER, WILDCARD_PORT]);
     await remoteOk.waitFor('connected');
     const local = ctx.probe(server, 'reachability/reach.c', [
       'connect',
@@ -75,9 +31,6 @@ export default defineLab({
     const sockets = await tcpSockets(server);
     const packets = await capture.stop();
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         listeners: sockets
           .filter((s) => s.state === 'LISTEN')
@@ -92,4 +45,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'ss',
+      says: 'ss on the server shows both listeners: one on 127.0.0.1, one on 0.0.0.0.',
+      fact: 'listeners',
+      expect: { equals: [`0.0.0.0:${WILDCARD_PORT}`, `127.0.0.1:${LOOPBACK_PORT}`] },
+    },
+    {
+      id: 'rst',
+      says: 'The SYN to the loopback-bound port is answered by RST: no socket matches 198.51.100.2:5700.',
+      fact: 'loopbackFlags',
+      expect: { equals: ['S', 'R.'] },
+    },
+    {
+      id: 'refused',
+      says: 'connect() fails with ECONNREFUSED, "Connection refused".',
+      fact: 'loopbackOutcome',
+      expect: { equals: 'ECONNREFUSED Connection refused' },
+    },
+    {
+      id: 'wildcard',
+      says: 'The same client connects to the 0.0.0.0 listener: SYN, SYN-ACK, ACK.',
+      fact: 'wildcardFlags',
+      expect: { equals: ['S', 'S.', '.'] },
+    },
+    {
+      id: 'local',
+      says: 'On the server\'s own host, connect() to 127.0.0.1:5700 succeeds: why "it works on the same machine".',
+      fact: 'localOutcome',
+      expect: { equals: 'connected' },
+    },
+  ],
 });

@@ -1,88 +1,33 @@
-/**
- * Verify: an established connection whose peer vanishes from the path (blackhole route in the
- * router) → the writer's data is retransmitted at doubling intervals and, after tcp_retries2
- * (2 here), read() fails with ETIMEDOUT; an idle connection on the same path notices nothing.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters, tcpSockets } from '../_lib/observe.ts';
 import { onPort, retransmissions, round3 } from '../_lib/packets.ts';
-import { CLIENT, SERVER, routed } from './topology.ts';
+import { CLIENT, FAR_SERVER, routed } from '../_lib/topology.ts';
 
 const WRITER_PORT = 5704;
 const IDLE_PORT = 5705;
 const RETRIES2 = 2;
 
 export default defineLab({
-  id: 'reachability/peer-vanishes',
   title: 'A peer that vanishes mid-connection',
   verifies:
     'Verify: two established connections to a server that then vanishes from the path (blackhole route in the router); the one that writes retransmits its data at doubling intervals and, with tcp_retries2 = 2, its read() fails with ETIMEDOUT ("Connection timed out") a few seconds later; the idle one stays ESTABLISHED and learns nothing.',
-  probes: ['reachability/reach.c', 'handshakes/server.c', 'handshakes/client.c'],
-  claims: [
-    {
-      id: 'write-ok',
-      says: 'write() succeeds: the bytes only go into the send buffer.',
-      observe: (r) => r.facts.writeReturned,
-      expect: { equals: 100 },
-    },
-    {
-      id: 'tlp',
-      says: 'The first resend leaves about 200 ms after the write as a tail loss probe (one TcpExtTCPLossProbes), before any retransmission timeout.',
-      observe: (r) => r.facts.lossProbes,
-      expect: { equals: 1 },
-    },
-    {
-      id: 'retransmits',
-      says: 'Then the retransmission timer resends the segment several times; nothing comes back.',
-      observe: (r) => r.facts.rtoRetransmissions,
-      expect: { between: [2, 4] },
-    },
-    {
-      id: 'backoff',
-      says: 'Each timeout is about twice the one before (RTO backoff, RFC 6298 §5.5).',
-      observe: (r) => r.facts.minRtoRatio,
-      expect: { between: [1.6, 2.4] },
-    },
-    {
-      id: 'errno',
-      says: 'read() then fails with ETIMEDOUT, "Connection timed out".',
-      observe: (r) => r.facts.outcome,
-      expect: { equals: 'ETIMEDOUT Connection timed out' },
-    },
-    {
-      id: 'when',
-      says: 'With tcp_retries2 = 2 it gives up within a few seconds; the default of 15 takes about 15 minutes.',
-      observe: (r) => r.facts.failedAfterS,
-      expect: { between: [1.5, 5] },
-    },
-    {
-      id: 'then-epipe',
-      says: 'The connection is gone: a write() after that fails with EPIPE.',
-      observe: (r) => r.facts.writeAfter,
-      expect: { equals: 'EPIPE' },
-    },
-    {
-      id: 'idle-unaware',
-      says: 'The idle connection on the same path is still ESTABLISHED: without data or keepalive, nothing tells it.',
-      observe: (r) => r.facts.idleState,
-      expect: { equals: 'ESTAB' },
-    },
-  ],
-  async run(ctx) {
+  probes: ['reachability/reach.c', 'probes/tcp-server.c', 'probes/tcp-client.c'],
+  run: async (ctx: LabContext) => {
     const { client, router, server, capture } = await routed(ctx, {
-      'net.ipv4.tcp_retries2': String(RETRIES2),
+      client: { 'net.ipv4.tcp_retries2': String(RETRIES2) },
     });
-    const l1 = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', WRITER_PORT, 8, 'accept']);
-    const l2 = ctx.probe(server, 'handshakes/server.c', ['0.0.0.0', IDLE_PORT, 8, 'accept']);
+    const l1 = ctx.probe(server, 'probes/tcp-server.c', ['0.0.0.0', WRITER_PORT, 8, 'accept']);
+    const l2 = ctx.probe(server, 'probes/tcp-server.c', ['0.0.0.0', IDLE_PORT, 8, 'accept']);
     await l1.waitFor('listening');
     await l2.waitFor('listening');
-    const idle = ctx.probe(client, 'handshakes/client.c', [SERVER, IDLE_PORT, 1, 5000]);
+    const idle = ctx.probe(client, 'probes/tcp-client.c', [FAR_SERVER, IDLE_PORT, 1, 5000]);
     await idle.waitFor('connected');
-    const writer = ctx.probe(client, 'reachability/reach.c', ['writer', SERVER, WRITER_PORT]);
+    const writer = ctx.probe(client, 'reachability/reach.c', ['writer', FAR_SERVER, WRITER_PORT]);
     await writer.waitFor('connected');
     // The server vanishes from the path: everything towards it is dropped without a word.
-    await router.run(['ip', 'route', 'add', 'blackhole', SERVER]);
-    ctx.note(router, 'blackhole', { route: SERVER });
+    await router.run(['ip', 'route', 'add', 'blackhole', FAR_SERVER]);
+    ctx.note(router, 'blackhole', { route: FAR_SERVER });
     writer.signal('SIGUSR1');
     const wrote = await writer.waitFor('wrote');
     const error = await writer.waitFor('error', 60_000);
@@ -102,9 +47,6 @@ export default defineLab({
     const rtoGaps = gaps.slice(1);
     const ratios = rtoGaps.slice(1).map((g, i) => round3(g / rtoGaps[i]));
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       // The loss probe and the backed-off RTOs until tcp_retries2 = 2 runs out: about 3.3 s.
       inherentWaitS: 3.3,
       facts: {
@@ -128,4 +70,54 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'write-ok',
+      says: 'write() succeeds: the bytes only go into the send buffer.',
+      fact: 'writeReturned',
+      expect: { equals: 100 },
+    },
+    {
+      id: 'tlp',
+      says: 'The first resend leaves about 200 ms after the write as a tail loss probe (one TcpExtTCPLossProbes), before any retransmission timeout.',
+      fact: 'lossProbes',
+      expect: { equals: 1 },
+    },
+    {
+      id: 'retransmits',
+      says: 'Then the retransmission timer resends the segment several times; nothing comes back.',
+      fact: 'rtoRetransmissions',
+      expect: { between: [2, 4] },
+    },
+    {
+      id: 'backoff',
+      says: 'Each timeout is about twice the one before (RTO backoff, RFC 6298 §5.5).',
+      fact: 'minRtoRatio',
+      expect: { between: [1.6, 2.4] },
+    },
+    {
+      id: 'errno',
+      says: 'read() then fails with ETIMEDOUT, "Connection timed out".',
+      fact: 'outcome',
+      expect: { equals: 'ETIMEDOUT Connection timed out' },
+    },
+    {
+      id: 'when',
+      says: 'With tcp_retries2 = 2 it gives up within a few seconds; the default of 15 takes about 15 minutes.',
+      fact: 'failedAfterS',
+      expect: { between: [1.5, 5] },
+    },
+    {
+      id: 'then-epipe',
+      says: 'The connection is gone: a write() after that fails with EPIPE.',
+      fact: 'writeAfter',
+      expect: { equals: 'EPIPE' },
+    },
+    {
+      id: 'idle-unaware',
+      says: 'The idle connection on the same path is still ESTABLISHED: without data or keepalive, nothing tells it.',
+      fact: 'idleState',
+      expect: { equals: 'ESTAB' },
+    },
+  ],
 });

@@ -1,12 +1,7 @@
-/**
- * Verify: SO_RCVBUF/SO_SNDBUF read back as twice the request, capped at 2 × rmem_max/wmem_max;
- * SO_RCVBUFFORCE passes the cap only with CAP_NET_ADMIN; a receive buffer set before connect()
- * shrinks the window scale the SYN advertises.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabEvent, LabRun } from '../_lib/types.ts';
+import type { LabContext, LabEvent, LabRun } from '../_lib/types.ts';
 import { onPort } from '../_lib/packets.ts';
-import { SERVER_ADDR, pair } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5103;
 const SMALL_RCVBUF = 65536;
@@ -24,90 +19,12 @@ const readBack = (r: LabRun, key: string) =>
   (r.facts.readBacks as Record<string, number | string>)[key];
 
 export default defineLab({
-  id: 'socket-options/buffer-sizes',
   title: 'SO_RCVBUF and SO_SNDBUF: what the kernel really stores',
   verifies:
     'Verify: getsockopt() reads back twice the SO_RCVBUF/SO_SNDBUF requested, for TCP and UDP alike; a request above net.core.rmem_max/wmem_max is silently capped at twice the limit; SO_RCVBUFFORCE ignores the limit but needs CAP_NET_ADMIN (EPERM without); a 64 KiB SO_RCVBUF set before connect() makes the SYN advertise a smaller window scale than the default.',
   probes: ['socket-options/bufsizes.c', 'probes/tcp_info.h'],
-  claims: [
-    {
-      id: 'tcp-rcv-double',
-      says: 'TCP: SO_RCVBUF 65536 reads back as 131072.',
-      observe: (r) => readBack(r, 'tcp SO_RCVBUF 64KiB'),
-      expect: { equals: 131072 },
-    },
-    {
-      id: 'tcp-snd-double',
-      says: 'TCP: SO_SNDBUF 65536 reads back as 131072.',
-      observe: (r) => readBack(r, 'tcp SO_SNDBUF 64KiB'),
-      expect: { equals: 131072 },
-    },
-    {
-      id: 'udp-rcv-double',
-      says: 'UDP doubles the same way: SO_RCVBUF 65536 reads back as 131072.',
-      observe: (r) => readBack(r, 'udp SO_RCVBUF 64KiB'),
-      expect: { equals: 131072 },
-    },
-    {
-      id: 'rcv-cap',
-      says: 'A request of 4 × rmem_max reads back as exactly 2 × rmem_max: capped, without an error.',
-      observe: (r) => Number(readBack(r, 'tcp SO_RCVBUF 4×max')) / Number(r.facts.rmemMax),
-      expect: { equals: 2 },
-    },
-    {
-      id: 'snd-cap',
-      says: 'SO_SNDBUF is capped the same way at 2 × wmem_max.',
-      observe: (r) => Number(readBack(r, 'tcp SO_SNDBUF 4×max')) / Number(r.facts.wmemMax),
-      expect: { equals: 2 },
-    },
-    {
-      id: 'tcp-defaults',
-      says: 'A new TCP socket starts from tcp_rmem[1] and tcp_wmem[1] (131072 and 16384 here), not from rmem_default.',
-      observe: (r) => r.facts.tcpDefaults,
-      expect: { equals: { rcvbuf: 131072, sndbuf: 16384 } },
-      kernelNote: 'follows net.ipv4.tcp_rmem / tcp_wmem, pinned to the kernel defaults',
-    },
-    {
-      id: 'udp-default',
-      says: 'A new UDP socket starts from net.core.rmem_default.',
-      observe: (r) => r.facts.udpDefaultRcvbuf === r.facts.rmemDefault,
-      expect: { equals: true },
-    },
-    {
-      id: 'force-eperm',
-      says: 'Without CAP_NET_ADMIN, SO_RCVBUFFORCE fails with EPERM.',
-      observe: (r) => readBack(r, 'udp SO_RCVBUFFORCE without CAP_NET_ADMIN'),
-      expect: { equals: 'EPERM' },
-    },
-    {
-      id: 'force-root',
-      says: 'With CAP_NET_ADMIN in the initial user namespace (root), SO_RCVBUFFORCE passes rmem_max and still doubles; in a user namespace it fails with EPERM.',
-      observe: (r) =>
-        r.privilege === 'root'
-          ? Number(readBack(r, 'udp SO_RCVBUFFORCE')) / Number(r.facts.rmemMax)
-          : readBack(r, 'udp SO_RCVBUFFORCE') === 'EPERM'
-            ? 8
-            : 0,
-      expect: { equals: 8 },
-      kernelNote: 'the check is capable(CAP_NET_ADMIN), against the initial user namespace',
-    },
-    {
-      id: 'syn-wscale-default',
-      says: 'With the default buffer, the SYN advertises window scale 7 (from tcp_rmem max, 6 MiB).',
-      observe: (r) => r.facts.synWscaleDefault,
-      expect: { equals: 7 },
-    },
-    {
-      id: 'syn-wscale-small',
-      says: 'With SO_RCVBUF 65536 set before connect(), the SYN advertises window scale 1: the scale is sized for the window the locked buffer can hold, not for tcp_rmem max.',
-      observe: (r) => r.facts.synWscaleSmall,
-      expect: { equals: 1 },
-      kernelNote:
-        'the window a buffer can hold is a fraction of it (tcp_win_from_space); kernels before 6.6 used tcp_adv_win_scale, later ones a measured scaling_ratio',
-    },
-  ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, server } = await clientServer(ctx, { capture: false });
     const rmemMax = Number(await client.readSysctl('net.core.rmem_max'));
     const wmemMax = Number(await client.readSysctl('net.core.wmem_max'));
     const rmemDefault = Number(await client.readSysctl('net.core.rmem_default'));
@@ -147,14 +64,14 @@ export default defineLab({
     );
 
     const capture = await ctx.capture(client);
-    const listener = ctx.probe(server, 'socket-options/bufsizes.c', ['server', SERVER_ADDR, PORT]);
+    const listener = ctx.probe(server, 'socket-options/bufsizes.c', ['server', SERVER, PORT]);
     await listener.waitFor('listening');
-    const plain = ctx.probe(client, 'socket-options/bufsizes.c', ['client', SERVER_ADDR, PORT, 0]);
+    const plain = ctx.probe(client, 'socket-options/bufsizes.c', ['client', SERVER, PORT, 0]);
     const plainInfo = await plain.waitFor('connected');
     await plain.exited;
     const small = ctx.probe(client, 'socket-options/bufsizes.c', [
       'client',
-      SERVER_ADDR,
+      SERVER,
       PORT,
       SMALL_RCVBUF,
     ]);
@@ -167,9 +84,6 @@ export default defineLab({
     const synPlain = syn(Number(plainInfo.sport));
     const synSmall = syn(Number(smallInfo.sport));
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       sysctls: {
         'client:net.core.rmem_max': String(rmemMax),
         'client:net.core.wmem_max': String(wmemMax),
@@ -200,4 +114,81 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'tcp-rcv-double',
+      says: 'TCP: SO_RCVBUF 65536 reads back as 131072.',
+      observe: (r) => readBack(r, 'tcp SO_RCVBUF 64KiB'),
+      expect: { equals: 131072 },
+    },
+    {
+      id: 'tcp-snd-double',
+      says: 'TCP: SO_SNDBUF 65536 reads back as 131072.',
+      observe: (r) => readBack(r, 'tcp SO_SNDBUF 64KiB'),
+      expect: { equals: 131072 },
+    },
+    {
+      id: 'udp-rcv-double',
+      says: 'UDP doubles the same way: SO_RCVBUF 65536 reads back as 131072.',
+      observe: (r) => readBack(r, 'udp SO_RCVBUF 64KiB'),
+      expect: { equals: 131072 },
+    },
+    {
+      id: 'rcv-cap',
+      says: 'A request of 4 × rmem_max reads back as exactly 2 × rmem_max: capped, without an error.',
+      observe: (r) => Number(readBack(r, 'tcp SO_RCVBUF 4×max')) / Number(r.facts.rmemMax),
+      expect: { equals: 2 },
+    },
+    {
+      id: 'snd-cap',
+      says: 'SO_SNDBUF is capped the same way at 2 × wmem_max.',
+      observe: (r) => Number(readBack(r, 'tcp SO_SNDBUF 4×max')) / Number(r.facts.wmemMax),
+      expect: { equals: 2 },
+    },
+    {
+      id: 'tcp-defaults',
+      says: 'A new TCP socket starts from tcp_rmem[1] and tcp_wmem[1] (131072 and 16384 here), not from rmem_default.',
+      fact: 'tcpDefaults',
+      expect: { equals: { rcvbuf: 131072, sndbuf: 16384 } },
+      kernelNote: 'follows net.ipv4.tcp_rmem / tcp_wmem, pinned to the kernel defaults',
+    },
+    {
+      id: 'udp-default',
+      says: 'A new UDP socket starts from net.core.rmem_default.',
+      observe: (r) => r.facts.udpDefaultRcvbuf === r.facts.rmemDefault,
+      expect: { equals: true },
+    },
+    {
+      id: 'force-eperm',
+      says: 'Without CAP_NET_ADMIN, SO_RCVBUFFORCE fails with EPERM.',
+      observe: (r) => readBack(r, 'udp SO_RCVBUFFORCE without CAP_NET_ADMIN'),
+      expect: { equals: 'EPERM' },
+    },
+    {
+      id: 'force-root',
+      says: 'With CAP_NET_ADMIN in the initial user namespace (root), SO_RCVBUFFORCE passes rmem_max and still doubles; in a user namespace it fails with EPERM.',
+      observe: (r) =>
+        r.privilege === 'root'
+          ? Number(readBack(r, 'udp SO_RCVBUFFORCE')) / Number(r.facts.rmemMax)
+          : readBack(r, 'udp SO_RCVBUFFORCE') === 'EPERM'
+            ? 8
+            : 0,
+      expect: { equals: 8 },
+      kernelNote: 'the check is capable(CAP_NET_ADMIN), against the initial user namespace',
+    },
+    {
+      id: 'syn-wscale-default',
+      says: 'With the default buffer, the SYN advertises window scale 7 (from tcp_rmem max, 6 MiB).',
+      fact: 'synWscaleDefault',
+      expect: { equals: 7 },
+    },
+    {
+      id: 'syn-wscale-small',
+      says: 'With SO_RCVBUF 65536 set before connect(), the SYN advertises window scale 1: the scale is sized for the window the locked buffer can hold, not for tcp_rmem max.',
+      fact: 'synWscaleSmall',
+      expect: { equals: 1 },
+      kernelNote:
+        'the window a buffer can hold is a fraction of it (tcp_win_from_space); kernels before 6.6 used tcp_adv_win_scale, later ones a measured scaling_ratio',
+    },
+  ],
 });

@@ -1,11 +1,8 @@
-/**
- * Verify: under TCP_CORK small writes leave as full segments and the partial tail waits until
- * uncork or a kernel ceiling of about 200 ms; MSG_MORE does the same per call.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabEvent } from '../_lib/types.ts';
+import type { LabContext, LabEvent } from '../_lib/types.ts';
 import { onPort } from '../_lib/packets.ts';
-import { SERVER_ADDR, ms, pair } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import { ms } from './_scenario.ts';
 
 const PORT = 5101;
 
@@ -16,69 +13,15 @@ function arrival(events: LabEvent[], total: number): number | undefined {
 }
 
 export default defineLab({
-  id: 'socket-options/cork-and-msg-more',
   title: 'TCP_CORK and MSG_MORE: full segments now, the tail later',
   verifies:
     'Verify: with TCP_CORK on, ten 400-byte writes leave as two full segments at once and the 1104-byte tail waits about 200 ms (the probe timer) unless the cork is removed, which sends it at once; MSG_MORE on each call but the last gives one segment, and MSG_MORE with nothing after it waits like the cork.',
   probes: ['socket-options/cork.c'],
-  claims: [
-    {
-      id: 'full-now',
-      says: 'Under the cork, the bytes that fill whole segments (2 × 1448) leave at once.',
-      observe: (r) => r.facts.corkBytesSentAtOnce,
-      expect: { equals: 2896 },
-    },
-    {
-      id: 'tail-held',
-      says: 'The partial tail (4000 − 2896 = 1104 bytes) leaves later, as one segment.',
-      observe: (r) => r.facts.corkTailSegment,
-      expect: { equals: 1104 },
-    },
-    {
-      id: 'ceiling',
-      says: 'A corked partial segment leaves on its own after about 200 ms (measured on the wire from the ACK that emptied the pipe).',
-      observe: (r) => r.facts.corkCeilingMs,
-      expect: { between: [150, 300] },
-      kernelNote:
-        'the probe timer uses the RTO, at least TCP_RTO_MIN (200 ms); a path with a larger RTO holds the tail longer',
-    },
-    {
-      id: 'uncork-now',
-      says: 'Removing the cork sends the held bytes at once, as one 300-byte segment.',
-      observe: (r) => r.facts.uncorkToArrivalMs,
-      expect: { atMost: 30 },
-    },
-    {
-      id: 'uncork-one',
-      says: 'Three corked 100-byte writes leave as one segment at uncork.',
-      observe: (r) => r.facts.uncorkSegments,
-      expect: { equals: [300] },
-    },
-    {
-      id: 'more-one',
-      says: 'Three send(MSG_MORE) calls and a final send() leave as one 400-byte segment.',
-      observe: (r) => r.facts.msgMoreSegments,
-      expect: { equals: [400] },
-    },
-    {
-      id: 'more-fast',
-      says: 'That segment leaves as soon as the last send() without MSG_MORE.',
-      observe: (r) => r.facts.msgMoreToArrivalMs,
-      expect: { atMost: 30 },
-    },
-    {
-      id: 'more-only',
-      says: 'A send(MSG_MORE) with nothing after it is held like a cork, about 200 ms.',
-      observe: (r) => r.facts.msgMoreOnlyHeldMs,
-      expect: { between: [150, 300] },
-    },
-  ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
-    const capture = await ctx.capture(client);
-    const receiver = ctx.probe(server, 'socket-options/cork.c', ['server', SERVER_ADDR, PORT]);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const receiver = ctx.probe(server, 'socket-options/cork.c', ['server', SERVER, PORT]);
     await receiver.waitFor('listening');
-    const sender = ctx.probe(client, 'socket-options/cork.c', ['client', SERVER_ADDR, PORT]);
+    const sender = ctx.probe(client, 'socket-options/cork.c', ['client', SERVER, PORT]);
     await sender.waitFor('connected');
     await receiver.waitFor('eof', 15_000);
     await sender.exited;
@@ -102,8 +45,6 @@ export default defineLab({
     const wrote = (phase: string) => ev.find((e) => e.event === 'wrote' && e.phase === phase)!.t;
     const uncorked = ev.find((e) => e.event === 'uncorked')!.t;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
       events: ev,
       // Two ~200 ms probe-timer holds and the 50 ms the application keeps the cork.
       inherentWaitS: 0.45,
@@ -123,4 +64,56 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'full-now',
+      says: 'Under the cork, the bytes that fill whole segments (2 × 1448) leave at once.',
+      fact: 'corkBytesSentAtOnce',
+      expect: { equals: 2896 },
+    },
+    {
+      id: 'tail-held',
+      says: 'The partial tail (4000 − 2896 = 1104 bytes) leaves later, as one segment.',
+      fact: 'corkTailSegment',
+      expect: { equals: 1104 },
+    },
+    {
+      id: 'ceiling',
+      says: 'A corked partial segment leaves on its own after about 200 ms (measured on the wire from the ACK that emptied the pipe).',
+      fact: 'corkCeilingMs',
+      expect: { between: [150, 300] },
+      kernelNote:
+        'the probe timer uses the RTO, at least TCP_RTO_MIN (200 ms); a path with a larger RTO holds the tail longer',
+    },
+    {
+      id: 'uncork-now',
+      says: 'Removing the cork sends the held bytes at once, as one 300-byte segment.',
+      fact: 'uncorkToArrivalMs',
+      expect: { atMost: 30 },
+    },
+    {
+      id: 'uncork-one',
+      says: 'Three corked 100-byte writes leave as one segment at uncork.',
+      fact: 'uncorkSegments',
+      expect: { equals: [300] },
+    },
+    {
+      id: 'more-one',
+      says: 'Three send(MSG_MORE) calls and a final send() leave as one 400-byte segment.',
+      fact: 'msgMoreSegments',
+      expect: { equals: [400] },
+    },
+    {
+      id: 'more-fast',
+      says: 'That segment leaves as soon as the last send() without MSG_MORE.',
+      fact: 'msgMoreToArrivalMs',
+      expect: { atMost: 30 },
+    },
+    {
+      id: 'more-only',
+      says: 'A send(MSG_MORE) with nothing after it is held like a cork, about 200 ms.',
+      fact: 'msgMoreOnlyHeldMs',
+      expect: { between: [150, 300] },
+    },
+  ],
 });

@@ -1,11 +1,8 @@
-/**
- * Verify: a write-write-read request on one connection waits for the peer's delayed ACK when
- * Nagle is on (the body is held until the header is acknowledged), and does not with TCP_NODELAY.
- */
 import { defineLab } from '../_lib/define.ts';
 import { onPort, type tcp } from '../_lib/packets.ts';
-import type { LabContext } from '../_lib/context.ts';
-import { SERVER_ADDR, ms, pair, summarizeUs } from './scenario.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import { ms, summarizeUs } from './_scenario.ts';
 
 const PORT = 5100;
 const HDR = 200;
@@ -56,7 +53,7 @@ async function clientRun(
 ) {
   const probe = ctx.probe(host, 'socket-options/reqresp.c', [
     'client',
-    SERVER_ADDR,
+    SERVER,
     PORT,
     mode,
     count,
@@ -71,66 +68,15 @@ async function clientRun(
 }
 
 export default defineLab({
-  id: 'socket-options/nagle-delayed-ack',
   title: 'Nagle meets delayed ACK: the 40 ms request',
   verifies:
     'Verify: a request written as header then body (two write()s) and answered with one response takes about one delayed-ACK timeout with Nagle on, because the body waits for the ACK of the header and the server delays that ACK; with TCP_NODELAY both leave at once and the request takes well under a millisecond.',
   probes: ['socket-options/reqresp.c'],
-  claims: [
-    {
-      id: 'nagle-median',
-      says: 'With Nagle on, the median request takes about one delayed-ACK timeout (40 ms minimum, plus timer ticks).',
-      observe: (r) => r.facts.nagleMedianMs,
-      expect: { between: [30, 80] },
-      kernelNote:
-        'TCP_DELACK_MIN is HZ/25 = 40 ms; the timer fires on the next jiffy, so HZ=250 kernels add up to 4 ms',
-    },
-    {
-      id: 'nodelay-median',
-      says: 'With TCP_NODELAY, the median request takes well under the delayed-ACK timeout.',
-      observe: (r) => r.facts.nodelayMedianMs,
-      expect: { atMost: 5 },
-    },
-    {
-      id: 'nagle-most',
-      says: 'The stall is the rule, not an outlier: at least 80% of the Nagle requests wait 30 ms or more.',
-      observe: (r) => r.facts.nagleStalledShare,
-      expect: { atLeast: 0.8 },
-      kernelNote:
-        'the first request never waits (quick-ACK); on a loaded machine a late reply can end interactive mode and let a few more through',
-    },
-    {
-      id: 'first-fast',
-      says: 'The first request on a new connection does not wait: the server acknowledges its header at once (quick-ACK mode), and starts delaying ACKs only after it has answered.',
-      observe: (r) => (r.facts.nagleHeaderAckDelaysMs as number[] | undefined)?.[0],
-      expect: { atMost: 10 },
-      kernelNote:
-        'Linux heuristics: delayed ACKs start after 1 reply (3 on kernels 5.1 to 5.19), tunable with net.ipv4.tcp_pingpong_thresh since 6.7',
-    },
-    {
-      id: 'held-body',
-      says: "In the capture, the body segment of a stalled request leaves right after the server's pure ACK of the header.",
-      observe: (r) => r.facts.heldBodyAfterAck,
-      expect: { equals: true },
-    },
-    {
-      id: 'held-gap',
-      says: 'The body leaves about 40 ms after the header (the largest header → body gap in the Nagle capture).',
-      observe: (r) => r.facts.nagleMaxBodyGapMs,
-      expect: { between: [30, 80] },
-    },
-    {
-      id: 'nodelay-gap',
-      says: 'With TCP_NODELAY the body follows the header without waiting for an ACK: every gap is far below the delayed-ACK timeout.',
-      observe: (r) => r.facts.nodelayMaxBodyGapMs,
-      expect: { atMost: 20 },
-    },
-  ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, server } = await clientServer(ctx, { capture: false });
     const listener = ctx.probe(server, 'socket-options/reqresp.c', [
       'server',
-      SERVER_ADDR,
+      SERVER,
       PORT,
       HDR + BODY,
       RESP,
@@ -156,9 +102,6 @@ export default defineLab({
     const n = summarizeUs(nagle.rtts);
     const d = summarizeUs(nodelay.rtts);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       // The delayed-ACK waits are the scenario: every stalled request spends one timeout.
       inherentWaitS:
         Math.round([...nagle.rtts, ...shownNagle.rtts].reduce((a, b) => a + b, 0) / 1000) / 1000,
@@ -191,4 +134,54 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'nagle-median',
+      says: 'With Nagle on, the median request takes about one delayed-ACK timeout (40 ms minimum, plus timer ticks).',
+      fact: 'nagleMedianMs',
+      expect: { between: [30, 80] },
+      kernelNote:
+        'TCP_DELACK_MIN is HZ/25 = 40 ms; the timer fires on the next jiffy, so HZ=250 kernels add up to 4 ms',
+    },
+    {
+      id: 'nodelay-median',
+      says: 'With TCP_NODELAY, the median request takes well under the delayed-ACK timeout.',
+      fact: 'nodelayMedianMs',
+      expect: { atMost: 5 },
+    },
+    {
+      id: 'nagle-most',
+      says: 'The stall is the rule, not an outlier: at least 80% of the Nagle requests wait 30 ms or more.',
+      fact: 'nagleStalledShare',
+      expect: { atLeast: 0.8 },
+      kernelNote:
+        'the first request never waits (quick-ACK); on a loaded machine a late reply can end interactive mode and let a few more through',
+    },
+    {
+      id: 'first-fast',
+      says: 'The first request on a new connection does not wait: the server acknowledges its header at once (quick-ACK mode), and starts delaying ACKs only after it has answered.',
+      observe: (r) => (r.facts.nagleHeaderAckDelaysMs as number[] | undefined)?.[0],
+      expect: { atMost: 10 },
+      kernelNote:
+        'Linux heuristics: delayed ACKs start after 1 reply (3 on kernels 5.1 to 5.19), tunable with net.ipv4.tcp_pingpong_thresh since 6.7',
+    },
+    {
+      id: 'held-body',
+      says: "In the capture, the body segment of a stalled request leaves right after the server's pure ACK of the header.",
+      fact: 'heldBodyAfterAck',
+      expect: { equals: true },
+    },
+    {
+      id: 'held-gap',
+      says: 'The body leaves about 40 ms after the header (the largest header → body gap in the Nagle capture).',
+      fact: 'nagleMaxBodyGapMs',
+      expect: { between: [30, 80] },
+    },
+    {
+      id: 'nodelay-gap',
+      says: 'With TCP_NODELAY the body follows the header without waiting for an ACK: every gap is far below the delayed-ACK timeout.',
+      fact: 'nodelayMaxBodyGapMs',
+      expect: { atMost: 20 },
+    },
+  ],
 });

@@ -1,11 +1,7 @@
-/**
- * Verify: on Linux SO_REUSEADDR lets a listener bind over a TIME_WAIT socket but never lets two
- * sockets listen on one address; SO_REUSEPORT lets both, and is what puts two listeners on a port.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabRun } from '../_lib/types.ts';
+import type { LabContext, LabRun } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
-import { SERVER_ADDR, pair } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5105;
 
@@ -15,16 +11,42 @@ const outcome = (r: LabRun, c: string, opts: string) =>
   (r.facts.matrix as Record<string, Outcome>)[`${c} ${opts}`];
 
 export default defineLab({
-  id: 'socket-options/reuseaddr-vs-reuseport',
   title: 'SO_REUSEADDR versus SO_REUSEPORT',
   verifies:
     'Verify: with a TIME_WAIT socket on the port, a new listener fails with EADDRINUSE without options and succeeds with SO_REUSEADDR or SO_REUSEPORT; while one socket listens, a second one binds only with SO_REUSEPORT (SO_REUSEADDR fails with EADDRINUSE); two SO_REUSEADDR sockets may both bind, but the second listen() fails with EADDRINUSE.',
   probes: ['socket-options/reuse.c'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const old = ctx.probe(server, 'socket-options/reuse.c', ['timewait', SERVER, PORT]);
+    await old.waitFor('listening');
+    const conn = ctx.probe(client, 'socket-options/reuse.c', ['connect', SERVER, PORT, 1]);
+    await conn.waitFor('done');
+    await old.waitFor('closed');
+    await old.exited;
+    const before = await tcpSockets(server);
+    const matrixProbe = ctx.probe(server, 'socket-options/reuse.c', ['matrix', SERVER, PORT]);
+    await matrixProbe.waitFor('done');
+    await matrixProbe.exited;
+    await capture.stop();
+
+    const matrix: Record<string, Outcome> = {};
+    for (const e of matrixProbe.events.filter((x) => x.event === 'try')) {
+      (matrix[`${e.case} ${e.opts}`] ??= {})[e.call as string] = e.errno as string | null;
+    }
+    const tw = before.find((s) => s.local === `${SERVER}:${PORT}` && s.state === 'TIME-WAIT');
+    return {
+      facts: {
+        serverTimeWait: Boolean(tw),
+        timeWaitTimer: tw?.timer,
+        matrix,
+      },
+    };
+  },
   claims: [
     {
       id: 'tw-state',
       says: 'The server side of the closed connection is in TIME-WAIT on the port when the new listeners try.',
-      observe: (r) => r.facts.serverTimeWait,
+      fact: 'serverTimeWait',
       expect: { equals: true },
     },
     {
@@ -79,35 +101,4 @@ export default defineLab({
       expect: { equals: { 'bind#1': null, 'bind#2': null, 'listen#1': null, 'listen#2': null } },
     },
   ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
-    const capture = await ctx.capture(client);
-    const old = ctx.probe(server, 'socket-options/reuse.c', ['timewait', SERVER_ADDR, PORT]);
-    await old.waitFor('listening');
-    const conn = ctx.probe(client, 'socket-options/reuse.c', ['connect', SERVER_ADDR, PORT, 1]);
-    await conn.waitFor('done');
-    await old.waitFor('closed');
-    await old.exited;
-    const before = await tcpSockets(server);
-    const matrixProbe = ctx.probe(server, 'socket-options/reuse.c', ['matrix', SERVER_ADDR, PORT]);
-    await matrixProbe.waitFor('done');
-    await matrixProbe.exited;
-    const packets = await capture.stop();
-
-    const matrix: Record<string, Outcome> = {};
-    for (const e of matrixProbe.events.filter((x) => x.event === 'try')) {
-      (matrix[`${e.case} ${e.opts}`] ??= {})[e.call as string] = e.errno as string | null;
-    }
-    const tw = before.find((s) => s.local === `${SERVER_ADDR}:${PORT}` && s.state === 'TIME-WAIT');
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        serverTimeWait: Boolean(tw),
-        timeWaitTimer: tw?.timer,
-        matrix,
-      },
-    };
-  },
 });

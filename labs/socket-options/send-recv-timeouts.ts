@@ -1,12 +1,7 @@
-/**
- * Verify: SO_RCVTIMEO makes a blocking recv() fail with EAGAIN after the timeout; SO_SNDTIMEO
- * makes a blocking send() into full buffers return a partial count, or EAGAIN when nothing fit;
- * neither changes a non-blocking call, which fails at once.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabRun } from '../_lib/types.ts';
+import type { LabContext, LabRun } from '../_lib/types.ts';
 import { onPort } from '../_lib/packets.ts';
-import { SERVER_ADDR, pair } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5102;
 const TIMEOUT_MS = 250;
@@ -21,92 +16,22 @@ const step = (r: LabRun, name: string, field: 'errno' | 'elapsedMs' | 'ret') =>
 const timed: [number, number] = [TIMEOUT_MS, TIMEOUT_MS + 250];
 
 export default defineLab({
-  id: 'socket-options/send-recv-timeouts',
   title: 'SO_RCVTIMEO and SO_SNDTIMEO: blocking calls with a deadline',
   verifies:
     'Verify: with a 250 ms SO_RCVTIMEO a blocking recv() on a silent connection fails with EAGAIN after about 250 ms; with a 250 ms SO_SNDTIMEO a blocking send() into a peer that never reads returns the bytes it could queue, and the next one fails with EAGAIN; MSG_DONTWAIT and O_NONBLOCK calls fail at once whatever the timeouts.',
   probes: ['socket-options/timeouts.c'],
-  claims: [
-    {
-      id: 'recv-errno',
-      says: 'A blocking recv() that times out fails with EAGAIN (not ETIMEDOUT).',
-      observe: (r) => step(r, 'recv-timeout', 'errno'),
-      expect: { equals: 'EAGAIN' },
-    },
-    {
-      id: 'recv-time',
-      says: 'It returns after the 250 ms timeout, rounded up to timer ticks.',
-      observe: (r) => step(r, 'recv-timeout', 'elapsedMs'),
-      expect: { between: timed },
-    },
-    {
-      id: 'dontwait',
-      says: 'recv(MSG_DONTWAIT) on the same blocking socket fails with EAGAIN at once.',
-      observe: (r) => step(r, 'recv-dontwait', 'elapsedMs'),
-      expect: { atMost: 20 },
-    },
-    {
-      id: 'recv-nonblock',
-      says: 'On an O_NONBLOCK socket SO_RCVTIMEO has no effect: recv() fails at once.',
-      observe: (r) => step(r, 'recv-nonblock', 'elapsedMs'),
-      expect: { atMost: 20 },
-    },
-    {
-      id: 'send-partial',
-      says: 'A blocking 1 MiB send() into full buffers returns a partial count, not an error.',
-      observe: (r) => r.facts.sendPartialIsPartial,
-      expect: { equals: true },
-    },
-    {
-      id: 'send-partial-time',
-      says: 'It returns once it has been blocked for the timeout.',
-      observe: (r) => step(r, 'send-partial', 'elapsedMs'),
-      expect: { between: timed },
-    },
-    {
-      id: 'send-errno',
-      says: 'A send() that can queue nothing at all fails with EAGAIN after the timeout.',
-      observe: (r) => step(r, 'send-timeout', 'errno'),
-      expect: { equals: 'EAGAIN' },
-    },
-    {
-      id: 'send-time',
-      says: 'That failure also comes after the 250 ms timeout.',
-      observe: (r) => step(r, 'send-timeout', 'elapsedMs'),
-      expect: { between: timed },
-    },
-    {
-      id: 'every-send-waited',
-      says: 'Every blocking send() that returned, with a count or with EAGAIN, had waited the full timeout first.',
-      observe: (r) => r.facts.everyBlockedSendWaitedMs,
-      expect: { atLeast: TIMEOUT_MS },
-    },
-    {
-      id: 'send-nonblock',
-      says: 'On an O_NONBLOCK socket SO_SNDTIMEO has no effect: send() fails with EAGAIN at once.',
-      observe: (r) => step(r, 'send-nonblock', 'elapsedMs'),
-      expect: { atMost: 20 },
-    },
-    {
-      id: 'zero-window',
-      says: 'On the wire, the receiver that never reads closes its receive window (win 0).',
-      observe: (r) => r.facts.zeroWindowAdvertised,
-      expect: { equals: true },
-    },
-  ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
-    const capture = await ctx.capture(client);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const receiver = ctx.probe(server, 'socket-options/timeouts.c', [
       'server',
-      SERVER_ADDR,
+      SERVER,
       PORT,
       RCVBUF,
     ]);
     await receiver.waitFor('listening');
     const sender = ctx.probe(client, 'socket-options/timeouts.c', [
       'client',
-      SERVER_ADDR,
+      SERVER,
       PORT,
       TIMEOUT_MS,
       SNDBUF,
@@ -125,9 +50,6 @@ export default defineLab({
     const partial = Number(steps['send-partial']?.ret);
     const segs = onPort(packets, PORT);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: (3 * TIMEOUT_MS) / 1000,
       facts: {
         timeoutMs: TIMEOUT_MS,
@@ -156,4 +78,72 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'recv-errno',
+      says: 'A blocking recv() that times out fails with EAGAIN (not ETIMEDOUT).',
+      observe: (r) => step(r, 'recv-timeout', 'errno'),
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'recv-time',
+      says: 'It returns after the 250 ms timeout, rounded up to timer ticks.',
+      observe: (r) => step(r, 'recv-timeout', 'elapsedMs'),
+      expect: { between: timed },
+    },
+    {
+      id: 'dontwait',
+      says: 'recv(MSG_DONTWAIT) on the same blocking socket fails with EAGAIN at once.',
+      observe: (r) => step(r, 'recv-dontwait', 'elapsedMs'),
+      expect: { atMost: 20 },
+    },
+    {
+      id: 'recv-nonblock',
+      says: 'On an O_NONBLOCK socket SO_RCVTIMEO has no effect: recv() fails at once.',
+      observe: (r) => step(r, 'recv-nonblock', 'elapsedMs'),
+      expect: { atMost: 20 },
+    },
+    {
+      id: 'send-partial',
+      says: 'A blocking 1 MiB send() into full buffers returns a partial count, not an error.',
+      fact: 'sendPartialIsPartial',
+      expect: { equals: true },
+    },
+    {
+      id: 'send-partial-time',
+      says: 'It returns once it has been blocked for the timeout.',
+      observe: (r) => step(r, 'send-partial', 'elapsedMs'),
+      expect: { between: timed },
+    },
+    {
+      id: 'send-errno',
+      says: 'A send() that can queue nothing at all fails with EAGAIN after the timeout.',
+      observe: (r) => step(r, 'send-timeout', 'errno'),
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'send-time',
+      says: 'That failure also comes after the 250 ms timeout.',
+      observe: (r) => step(r, 'send-timeout', 'elapsedMs'),
+      expect: { between: timed },
+    },
+    {
+      id: 'every-send-waited',
+      says: 'Every blocking send() that returned, with a count or with EAGAIN, had waited the full timeout first.',
+      fact: 'everyBlockedSendWaitedMs',
+      expect: { atLeast: TIMEOUT_MS },
+    },
+    {
+      id: 'send-nonblock',
+      says: 'On an O_NONBLOCK socket SO_SNDTIMEO has no effect: send() fails with EAGAIN at once.',
+      observe: (r) => step(r, 'send-nonblock', 'elapsedMs'),
+      expect: { atMost: 20 },
+    },
+    {
+      id: 'zero-window',
+      says: 'On the wire, the receiver that never reads closes its receive window (win 0).',
+      fact: 'zeroWindowAdvertised',
+      expect: { equals: true },
+    },
+  ],
 });

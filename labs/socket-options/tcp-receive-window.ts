@@ -1,12 +1,9 @@
-/**
- * Verify: a TCP receiver that stops reading never overflows: its advertised receive window
- * shrinks to zero, the sender stops and blocks, and once the receiver reads again every byte
- * arrives, in order, with nothing dropped.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters } from '../_lib/observe.ts';
 import { onPort, retransmissions } from '../_lib/packets.ts';
-import { SERVER_ADDR, pair, release } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import { release } from './_scenario.ts';
 
 const PORT = 5104;
 const TOTAL = 256 * 1024;
@@ -18,65 +15,23 @@ const delta = (a: Record<string, number>, b: Record<string, number>, k: string) 
   (b[k] ?? 0) - (a[k] ?? 0);
 
 export default defineLab({
-  id: 'socket-options/tcp-receive-window',
   title: 'TCP flow control: the receive window closes instead of overflowing',
   verifies:
     'Verify: with 256 KiB to send into a receiver with a 64 KiB SO_RCVBUF that is not reading, the receiver advertises a zero window, the sender blocks (EAGAIN) with the rest in its send buffer, and after the receiver starts reading all 256 KiB arrive intact with nothing dropped.',
   probes: ['socket-options/tcpwindow.c'],
-  claims: [
-    {
-      id: 'zero-window',
-      says: 'The receiver that does not read advertises a zero window.',
-      observe: (r) => r.facts.zeroWindowSegments,
-      expect: { atLeast: 1 },
-    },
-    {
-      id: 'sender-sees-zero',
-      says: "The sender sees the peer's window at 0 (TCP_INFO snd_wnd) while it is blocked.",
-      observe: (r) => r.facts.senderSawZeroWindow,
-      expect: { equals: true },
-      kernelNote:
-        'tcpi_snd_wnd is in TCP_INFO since Linux 5.4; older kernels stop the probe with ENOPROTOOPT',
-    },
-    {
-      id: 'all-arrive',
-      says: 'After the receiver reads again, every byte arrives.',
-      observe: (r) => r.facts.bytesReceived,
-      expect: { equals: TOTAL },
-    },
-    {
-      id: 'intact',
-      says: 'No byte is corrupted or out of order.',
-      observe: (r) => r.facts.corruptBytes,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'no-drops',
-      says: 'The receiver drops nothing (TCPRcvQDrop and TCPZeroWindowDrop stay 0).',
-      observe: (r) => r.facts.receiverDrops,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'window-reopens',
-      says: 'The receiver announces the reopened window (a window update after the zero window).',
-      observe: (r) => r.facts.windowReopened,
-      expect: { equals: true },
-    },
-  ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
-    const capture = await ctx.capture(client);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const before = { server: await counters(server), client: await counters(client) };
     const receiver = ctx.probe(server, 'socket-options/tcpwindow.c', [
       'receiver',
-      SERVER_ADDR,
+      SERVER,
       PORT,
       RCVBUF,
     ]);
     await receiver.waitFor('listening');
     const sender = ctx.probe(client, 'socket-options/tcpwindow.c', [
       'sender',
-      SERVER_ADDR,
+      SERVER,
       PORT,
       TOTAL,
       SNDBUF,
@@ -95,9 +50,6 @@ export default defineLab({
     const synAck = segs.find((p) => p.tcp.syn && p.tcp.ack);
     const scale = 2 ** (synAck?.tcp.options.wscale ?? 0);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         totalBytes: TOTAL,
         receiverWscale: synAck?.tcp.options.wscale,
@@ -125,4 +77,44 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'zero-window',
+      says: 'The receiver that does not read advertises a zero window.',
+      fact: 'zeroWindowSegments',
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'sender-sees-zero',
+      says: "The sender sees the peer's window at 0 (TCP_INFO snd_wnd) while it is blocked.",
+      fact: 'senderSawZeroWindow',
+      expect: { equals: true },
+      kernelNote:
+        'tcpi_snd_wnd is in TCP_INFO since Linux 5.4; older kernels stop the probe with ENOPROTOOPT',
+    },
+    {
+      id: 'all-arrive',
+      says: 'After the receiver reads again, every byte arrives.',
+      fact: 'bytesReceived',
+      expect: { equals: TOTAL },
+    },
+    {
+      id: 'intact',
+      says: 'No byte is corrupted or out of order.',
+      fact: 'corruptBytes',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'no-drops',
+      says: 'The receiver drops nothing (TCPRcvQDrop and TCPZeroWindowDrop stay 0).',
+      fact: 'receiverDrops',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'window-reopens',
+      says: 'The receiver announces the reopened window (a window update after the zero window).',
+      fact: 'windowReopened',
+      expect: { equals: true },
+    },
+  ],
 });

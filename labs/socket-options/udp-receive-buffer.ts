@@ -1,11 +1,8 @@
-/**
- * Verify: a UDP burst larger than a small receive buffer loses datagrams at the receiver (counted
- * in RcvbufErrors and by SO_RXQ_OVFL), while the same burst into a default-sized buffer loses none.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { Host, LabContext } from '../_lib/context.ts';
+import type { Host, LabContext } from '../_lib/types.ts';
 import { counters, parseSs } from '../_lib/observe.ts';
-import { SERVER_ADDR, pair, release } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import { release } from './_scenario.ts';
 
 const COUNT = 20;
 const SIZE = 1000;
@@ -33,14 +30,14 @@ async function burst(ctx: LabContext, client: Host, server: Host, port: number, 
   const before = (await counters(server)).IpInDelivers;
   const receiver = ctx.probe(server, 'socket-options/udpburst.c', [
     'receiver',
-    SERVER_ADDR,
+    SERVER,
     port,
     rcvbuf,
   ]);
   const ready = await receiver.waitFor('ready');
   const sender = ctx.probe(client, 'socket-options/udpburst.c', [
     'sender',
-    SERVER_ADDR,
+    SERVER,
     port,
     COUNT,
     SIZE,
@@ -54,13 +51,7 @@ async function burst(ctx: LabContext, client: Host, server: Host, port: number, 
   await release(receiver, 'ready');
   const drained = await receiver.waitFor('drained');
   // One more datagram, sent after the drops: it carries the socket's drop count (SO_RXQ_OVFL).
-  const one = ctx.probe(client, 'socket-options/udpburst.c', [
-    'sender',
-    SERVER_ADDR,
-    port,
-    1,
-    SIZE,
-  ]);
+  const one = ctx.probe(client, 'socket-options/udpburst.c', ['sender', SERVER, port, 1, SIZE]);
   await one.waitFor('sent');
   const late = await receiver.waitFor('late');
   return {
@@ -75,60 +66,12 @@ async function burst(ctx: LabContext, client: Host, server: Host, port: number, 
 }
 
 export default defineLab({
-  id: 'socket-options/udp-receive-buffer',
   title: 'UDP receive buffers overflow; the datagrams are gone',
   verifies:
     'Verify: 20 back-to-back 1000-byte datagrams into a socket with an 8 KiB receive buffer that is not being read lose most of them (UdpRcvbufErrors and SO_RXQ_OVFL count the losses, the sender sees no error); the same burst into a default 208 KiB buffer loses none.',
   probes: ['socket-options/udpburst.c'],
-  claims: [
-    {
-      id: 'sender-ok',
-      says: 'The sender sees no error for any datagram: UDP never tells it about the loss.',
-      observe: (r) => r.facts.smallSent,
-      expect: { equals: COUNT },
-    },
-    {
-      id: 'small-drops',
-      says: 'The small buffer drops datagrams: RcvbufErrors rises.',
-      observe: (r) => r.facts.smallRcvbufErrors,
-      expect: { atLeast: 1 },
-    },
-    {
-      id: 'small-received',
-      says: 'Only a few of the 20 datagrams fit into 8 KiB: each costs its payload plus skb overhead.',
-      observe: (r) => r.facts.smallReceived,
-      expect: { between: [1, 10] },
-      kernelNote:
-        'the charge per datagram is skb->truesize, which depends on the driver and kernel',
-    },
-    {
-      id: 'ovfl-late',
-      says: 'SO_RXQ_OVFL reports the drops only on a datagram queued after them: the next datagram carries the same count as RcvbufErrors.',
-      observe: (r) => r.facts.smallOverflowAfterBurst === r.facts.smallRcvbufErrors,
-      expect: { equals: true },
-    },
-    {
-      id: 'ovfl-early',
-      says: 'The datagrams that fit were queued before any drop, so they carry a drop count of 0.',
-      observe: (r) => r.facts.smallOverflowDuringBurst,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'all-accounted',
-      says: 'Every datagram is either received or counted as dropped.',
-      observe: (r) => Number(r.facts.smallReceived) + Number(r.facts.smallRcvbufErrors),
-      expect: { equals: COUNT },
-    },
-    {
-      id: 'default-none',
-      says: 'With the default receive buffer the same burst loses nothing.',
-      observe: (r) => r.facts.defaultReceived,
-      expect: { equals: COUNT },
-    },
-  ],
-  async run(ctx) {
-    const { client, server } = await pair(ctx);
-    const capture = await ctx.capture(client);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const c0 = await counters(server);
     const small = await burst(ctx, client, server, SMALL_PORT, SMALL_RCVBUF);
     const c1 = small.counters;
@@ -137,9 +80,6 @@ export default defineLab({
     const c2 = big.counters;
     const packets = await capture.stop();
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         burst: `${COUNT} × ${SIZE} bytes`,
         smallRcvbuf: small.rcvbuf,
@@ -165,4 +105,50 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'sender-ok',
+      says: 'The sender sees no error for any datagram: UDP never tells it about the loss.',
+      fact: 'smallSent',
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'small-drops',
+      says: 'The small buffer drops datagrams: RcvbufErrors rises.',
+      fact: 'smallRcvbufErrors',
+      expect: { atLeast: 1 },
+    },
+    {
+      id: 'small-received',
+      says: 'Only a few of the 20 datagrams fit into 8 KiB: each costs its payload plus skb overhead.',
+      fact: 'smallReceived',
+      expect: { between: [1, 10] },
+      kernelNote:
+        'the charge per datagram is skb->truesize, which depends on the driver and kernel',
+    },
+    {
+      id: 'ovfl-late',
+      says: 'SO_RXQ_OVFL reports the drops only on a datagram queued after them: the next datagram carries the same count as RcvbufErrors.',
+      observe: (r) => r.facts.smallOverflowAfterBurst === r.facts.smallRcvbufErrors,
+      expect: { equals: true },
+    },
+    {
+      id: 'ovfl-early',
+      says: 'The datagrams that fit were queued before any drop, so they carry a drop count of 0.',
+      fact: 'smallOverflowDuringBurst',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'all-accounted',
+      says: 'Every datagram is either received or counted as dropped.',
+      observe: (r) => Number(r.facts.smallReceived) + Number(r.facts.smallRcvbufErrors),
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'default-none',
+      says: 'With the default receive buffer the same burst loses nothing.',
+      fact: 'defaultReceived',
+      expect: { equals: COUNT },
+    },
+  ],
 });

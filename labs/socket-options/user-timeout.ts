@@ -1,81 +1,17 @@
-/**
- * Verify: with TCP_USER_TIMEOUT 1500 ms, data that a vanished peer never acknowledges is
- * retransmitted for 1.5 s and then the socket fails with ETIMEDOUT; without it the same
- * connection keeps retransmitting (tcp_retries2, about 15 minutes by default).
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { retransmissions } from '../_lib/packets.ts';
-import { ms, vanishedPeer } from './scenario.ts';
+import { ms, vanishedPeer } from './_scenario.ts';
 
 const PORT = 5108;
 const USER_TIMEOUT_MS = 1500;
 
 export default defineLab({
-  id: 'socket-options/user-timeout',
   title: 'TCP_USER_TIMEOUT bounds how long unacknowledged data is retried',
   verifies:
     'Verify: after the path to the server starts dropping everything, 100 bytes sent on a connection with TCP_USER_TIMEOUT 1500 ms are retransmitted with exponential backoff and the socket fails with ETIMEDOUT about 1.5 s after the send; the same send on a connection without the option is still being retransmitted, ESTABLISHED and without error, at that moment.',
   probes: ['socket-options/liveness.c', 'probes/tcp_info.h'],
-  claims: [
-    {
-      id: 'errno',
-      says: 'The connection with TCP_USER_TIMEOUT fails with ETIMEDOUT.',
-      observe: (r) => r.facts.userTimeoutErrno,
-      expect: { equals: 'ETIMEDOUT' },
-    },
-    {
-      id: 'when',
-      says: 'It fails within about 2.5 s of the send: the user timeout bounds the retrying.',
-      observe: (r) => r.facts.userTimeoutDetectMs,
-      expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 1100] },
-    },
-    {
-      id: 'clock-start',
-      says: 'The 1.5 s are counted from the first retransmission driven by the retransmission timer (RTO), not from the send: the error comes 1.5 s after it.',
-      observe: (r) => r.facts.userTimeoutAfterFirstRtoMs,
-      expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 300] },
-      kernelNote:
-        'measured on 6.18, where tcp_retransmit_skb() stamps retrans_stamp after sending; older kernels took the stamp of the earlier transmission',
-    },
-    {
-      id: 'retried',
-      says: 'Until then the data was retransmitted, at least twice.',
-      observe: (r) => r.facts.retransmitsA,
-      expect: { atLeast: 2 },
-    },
-    {
-      id: 'tlp',
-      says: 'The first retransmission is a tail loss probe about 200 ms after the send (2 × SRTT + TCP_RTO_MIN for a single segment in flight).',
-      observe: (r) => r.facts.transmissionGapsMsA && (r.facts.transmissionGapsMsA as number[])[0],
-      expect: { between: [190, 320] },
-      kernelNote: 'tail loss probes since Linux 3.10 (net.ipv4.tcp_early_retrans = 3)',
-    },
-    {
-      id: 'backoff',
-      says: 'After it, the gaps between retransmission-timer retransmissions double (exponential backoff).',
-      observe: (r) => r.facts.backoffDoubles,
-      expect: { equals: true },
-    },
-    {
-      id: 'after',
-      says: 'A send() after the error fails with EPIPE.',
-      observe: (r) => r.facts.sendAfterErrno,
-      expect: { equals: 'EPIPE' },
-    },
-    {
-      id: 'other-alive',
-      says: 'The connection without the option is still ESTABLISHED, with no error, at that moment.',
-      observe: (r) => `${r.facts.otherState} ${r.facts.otherError}`,
-      expect: { equals: 'ESTAB none' },
-    },
-    {
-      id: 'other-retrying',
-      says: 'It is still retransmitting its unacknowledged data.',
-      observe: (r) => r.facts.otherTotalRetrans,
-      expect: { atLeast: 1 },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const s = await vanishedPeer(ctx, PORT, ['usertimeout', USER_TIMEOUT_MS]);
     const retransmitted = retransmissions(s.packets);
     const dataA = s.packets.filter((p) => p.tcp?.srcPort === s.sportA && p.tcp.payloadLength > 0);
@@ -84,9 +20,6 @@ export default defineLab({
     const firstRtoMs = dataA.length > 2 ? ms(dataA[2].t - dataA[0].t) : undefined;
     const detectMs = Number(s.dead.elapsedMs);
     return {
-      hosts: ctx.hostInfo(),
-      packets: s.packets,
-      events: ctx.events,
       // The kernel gives up at the first timer run after TCP_USER_TIMEOUT has passed (here the
       // retransmission timer), so the wait is its observed detection time, not the option value.
       inherentWaitS: detectMs / 1000,
@@ -113,4 +46,63 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'errno',
+      says: 'The connection with TCP_USER_TIMEOUT fails with ETIMEDOUT.',
+      fact: 'userTimeoutErrno',
+      expect: { equals: 'ETIMEDOUT' },
+    },
+    {
+      id: 'when',
+      says: 'It fails within about 2.5 s of the send: the user timeout bounds the retrying.',
+      fact: 'userTimeoutDetectMs',
+      expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 1100] },
+    },
+    {
+      id: 'clock-start',
+      says: 'The 1.5 s are counted from the first retransmission driven by the retransmission timer (RTO), not from the send: the error comes 1.5 s after it.',
+      fact: 'userTimeoutAfterFirstRtoMs',
+      expect: { between: [USER_TIMEOUT_MS - 50, USER_TIMEOUT_MS + 300] },
+      kernelNote:
+        'measured on 6.18, where tcp_retransmit_skb() stamps retrans_stamp after sending; older kernels took the stamp of the earlier transmission',
+    },
+    {
+      id: 'retried',
+      says: 'Until then the data was retransmitted, at least twice.',
+      fact: 'retransmitsA',
+      expect: { atLeast: 2 },
+    },
+    {
+      id: 'tlp',
+      says: 'The first retransmission is a tail loss probe about 200 ms after the send (2 × SRTT + TCP_RTO_MIN for a single segment in flight).',
+      observe: (r) => r.facts.transmissionGapsMsA && (r.facts.transmissionGapsMsA as number[])[0],
+      expect: { between: [190, 320] },
+      kernelNote: 'tail loss probes since Linux 3.10 (net.ipv4.tcp_early_retrans = 3)',
+    },
+    {
+      id: 'backoff',
+      says: 'After it, the gaps between retransmission-timer retransmissions double (exponential backoff).',
+      fact: 'backoffDoubles',
+      expect: { equals: true },
+    },
+    {
+      id: 'after',
+      says: 'A send() after the error fails with EPIPE.',
+      fact: 'sendAfterErrno',
+      expect: { equals: 'EPIPE' },
+    },
+    {
+      id: 'other-alive',
+      says: 'The connection without the option is still ESTABLISHED, with no error, at that moment.',
+      observe: (r) => `${r.facts.otherState} ${r.facts.otherError}`,
+      expect: { equals: 'ESTAB none' },
+    },
+    {
+      id: 'other-retrying',
+      says: 'It is still retransmitting its unacknowledged data.',
+      fact: 'otherTotalRetrans',
+      expect: { atLeast: 1 },
+    },
+  ],
 });

@@ -1,81 +1,45 @@
-/**
- * Verify: a server that closed first holds TIME-WAIT on its port; a new listener on that port
- * gets EADDRINUSE without SO_REUSEADDR and succeeds with it, but only when the socket that left
- * the TIME-WAIT had SO_REUSEADDR too (both sockets must set it on Linux).
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
-import { SERVER_ADDR, twoHosts } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const REUSE = 5080;
 const NOREUSE = 5081;
 
 export default defineLab({
-  id: 'teardown/bind-time-wait-eaddrinuse',
   title: 'Binding a port that has a TIME-WAIT connection',
-  verifies: `Verify: the server closes its connection first and then its listener, so only a TIME-WAIT connection holds ${SERVER_ADDR}:${REUSE}; bind() there fails with EADDRINUSE without SO_REUSEADDR and succeeds with it. On port ${NOREUSE}, whose old listener did not set SO_REUSEADDR, even a new socket with SO_REUSEADDR gets EADDRINUSE.`,
+  verifies: `Verify: the server closes its connection first and then its listener, so only a TIME-WAIT connection holds ${SERVER}:${REUSE}; bind() there fails with EADDRINUSE without SO_REUSEADDR and succeeds with it. On port ${NOREUSE}, whose old listener did not set SO_REUSEADDR, even a new socket with SO_REUSEADDR gets EADDRINUSE.`,
   probes: ['teardown/bind-time-wait.c', 'teardown/teardown.h'],
-  claims: [
-    {
-      id: 'time-wait',
-      says: 'Only TIME-WAIT connections remain on the server ports when the new sockets bind (ss).',
-      observe: (r) => r.facts.serverSsStates,
-      expect: { equals: ['TIME-WAIT', 'TIME-WAIT'] },
-    },
-    {
-      id: 'without',
-      says: 'Without SO_REUSEADDR, bind() fails with EADDRINUSE.',
-      observe: (r) => r.facts.reuseBindWithout,
-      expect: { equals: 'EADDRINUSE' },
-    },
-    {
-      id: 'with',
-      says: 'With SO_REUSEADDR, bind() and listen() succeed next to the TIME-WAIT connection.',
-      observe: (r) => r.facts.reuseBindWith,
-      expect: { equals: 'ok' },
-    },
-    {
-      id: 'both-must-set',
-      says: 'If the socket that left the TIME-WAIT lacked SO_REUSEADDR, bind() fails with EADDRINUSE even with SO_REUSEADDR.',
-      observe: (r) => [r.facts.noreuseBindWithout, r.facts.noreuseBindWith],
-      expect: { equals: ['EADDRINUSE', 'EADDRINUSE'] },
-      kernelNote:
-        "inet_bind_conflict() lets a bind pass only when both sockets have sk_reuse (the TIME-WAIT socket keeps its creator's)",
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const reuse = ctx.probe(server, 'teardown/bind-time-wait.c', [
       'server',
-      SERVER_ADDR,
+      SERVER,
       REUSE,
       'reuse',
     ]);
     const noreuse = ctx.probe(server, 'teardown/bind-time-wait.c', [
       'server',
-      SERVER_ADDR,
+      SERVER,
       NOREUSE,
       'noreuse',
     ]);
     await reuse.waitFor('listening');
     await noreuse.waitFor('listening');
-    ctx.probe(client, 'teardown/bind-time-wait.c', ['client', SERVER_ADDR, REUSE]);
-    ctx.probe(client, 'teardown/bind-time-wait.c', ['client', SERVER_ADDR, NOREUSE]);
+    ctx.probe(client, 'teardown/bind-time-wait.c', ['client', SERVER, REUSE]);
+    ctx.probe(client, 'teardown/bind-time-wait.c', ['client', SERVER, NOREUSE]);
     await reuse.waitFor('listener-closed');
     await noreuse.waitFor('listener-closed');
     const serverSs = await tcpSockets(server);
     await reuse.waitFor('done');
     await noreuse.waitFor('done');
-    const packets = await capture.stop();
+    await capture.stop();
 
     const bind = (p: typeof reuse, withReuse: boolean) => {
       const e = p.events.find((ev) => ev.event === 'bind' && ev.reuseaddr === withReuse);
       return e ? (e.ret === 0 ? 'ok' : e.errno) : undefined;
     };
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         serverSsStates: serverSs
           .filter((s) => s.local.endsWith(`:${REUSE}`) || s.local.endsWith(`:${NOREUSE}`))
@@ -88,4 +52,32 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'time-wait',
+      says: 'Only TIME-WAIT connections remain on the server ports when the new sockets bind (ss).',
+      fact: 'serverSsStates',
+      expect: { equals: ['TIME-WAIT', 'TIME-WAIT'] },
+    },
+    {
+      id: 'without',
+      says: 'Without SO_REUSEADDR, bind() fails with EADDRINUSE.',
+      fact: 'reuseBindWithout',
+      expect: { equals: 'EADDRINUSE' },
+    },
+    {
+      id: 'with',
+      says: 'With SO_REUSEADDR, bind() and listen() succeed next to the TIME-WAIT connection.',
+      fact: 'reuseBindWith',
+      expect: { equals: 'ok' },
+    },
+    {
+      id: 'both-must-set',
+      says: 'If the socket that left the TIME-WAIT lacked SO_REUSEADDR, bind() fails with EADDRINUSE even with SO_REUSEADDR.',
+      observe: (r) => [r.facts.noreuseBindWithout, r.facts.noreuseBindWith],
+      expect: { equals: ['EADDRINUSE', 'EADDRINUSE'] },
+      kernelNote:
+        "inet_bind_conflict() lets a bind pass only when both sockets have sk_reuse (the TIME-WAIT socket keeps its creator's)",
+    },
+  ],
 });

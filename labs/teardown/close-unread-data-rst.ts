@@ -1,25 +1,54 @@
-/**
- * Verify: the server close()s a connection whose received request it never read: Linux sends
- * RST, not FIN (RFC 2525 §2.17); the client's recv() fails with ECONNRESET; no TIME-WAIT is left.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters, tcpSockets } from '../_lib/observe.ts';
 import { onPort } from '../_lib/packets.ts';
-import { SERVER_ADDR, segmentsAfterHandshake, stateWalk, twoHosts } from './scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import { segmentsAfterHandshake, stateWalk } from './_scenario.ts';
 
 const PORT = 5050;
 
 export default defineLab({
-  id: 'teardown/close-unread-data-rst',
   title: 'close() with unread data sends RST',
   verifies:
     "Verify: the client sends a 16-byte request; the server lets it arrive, reads none of it and calls close(): the server sends RST (no FIN), the client's recv() fails with ECONNRESET, and neither side keeps a TIME-WAIT.",
   probes: ['teardown/unread-close.c', 'teardown/teardown.h'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const srv = ctx.probe(server, 'teardown/unread-close.c', ['server', SERVER, PORT]);
+    await srv.waitFor('listening');
+    const cli = ctx.probe(client, 'teardown/unread-close.c', ['client', SERVER, PORT]);
+    await srv.waitFor('done');
+    const recv = await cli.waitFor('recv');
+    await cli.waitFor('done');
+    const serverSs = await tcpSockets(server);
+    const packets = await capture.stop();
+    const serverCounters = await counters(server);
+
+    const fromServer = onPort(packets, PORT).filter((p) => p.ip.src === SERVER);
+    return {
+      facts: {
+        serverUnreadBytes: srv.events.find((e) => e.event === 'unread')?.bytes,
+        serverRsts: fromServer.filter((p) => p.tcp.rst).length,
+        serverFins: fromServer.filter((p) => p.tcp.fin).length,
+        segments: segmentsAfterHandshake(packets, PORT),
+        clientRecvRet: recv.ret,
+        clientRecvErrno: recv.errno,
+        serverStateAfterClose: srv.events.find((e) => e.event === 'closed')?.state,
+        serverSsAfter:
+          serverSs.find((s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`))?.state ??
+          'none',
+        serverWalk: stateWalk(srv),
+        clientWalk: stateWalk(cli),
+        serverAbortOnClose: serverCounters.TcpExtTCPAbortOnClose,
+        serverAbortOnData: serverCounters.TcpExtTCPAbortOnData,
+      },
+    };
+  },
   claims: [
     {
       id: 'unread',
       says: 'When the server calls close(), 16 bytes sit unread in its receive queue.',
-      observe: (r) => r.facts.serverUnreadBytes,
+      fact: 'serverUnreadBytes',
       expect: { equals: 16 },
     },
     {
@@ -49,43 +78,8 @@ export default defineLab({
     {
       id: 'counter',
       says: 'The server counts it as TCPAbortOnClose (nstat), the counter for "unread data was tossed".',
-      observe: (r) => r.facts.serverAbortOnClose,
+      fact: 'serverAbortOnClose',
       expect: { equals: 1 },
     },
   ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx);
-    const srv = ctx.probe(server, 'teardown/unread-close.c', ['server', SERVER_ADDR, PORT]);
-    await srv.waitFor('listening');
-    const cli = ctx.probe(client, 'teardown/unread-close.c', ['client', SERVER_ADDR, PORT]);
-    await srv.waitFor('done');
-    const recv = await cli.waitFor('recv');
-    await cli.waitFor('done');
-    const serverSs = await tcpSockets(server);
-    const packets = await capture.stop();
-    const serverCounters = await counters(server);
-
-    const fromServer = onPort(packets, PORT).filter((p) => p.ip.src === SERVER_ADDR);
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        serverUnreadBytes: srv.events.find((e) => e.event === 'unread')?.bytes,
-        serverRsts: fromServer.filter((p) => p.tcp.rst).length,
-        serverFins: fromServer.filter((p) => p.tcp.fin).length,
-        segments: segmentsAfterHandshake(packets, PORT),
-        clientRecvRet: recv.ret,
-        clientRecvErrno: recv.errno,
-        serverStateAfterClose: srv.events.find((e) => e.event === 'closed')?.state,
-        serverSsAfter:
-          serverSs.find((s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`))?.state ??
-          'none',
-        serverWalk: stateWalk(srv),
-        clientWalk: stateWalk(cli),
-        serverAbortOnClose: serverCounters.TcpExtTCPAbortOnClose,
-        serverAbortOnData: serverCounters.TcpExtTCPAbortOnData,
-      },
-    };
-  },
 });

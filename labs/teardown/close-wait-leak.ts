@@ -1,22 +1,9 @@
-/**
- * Verify: a server that reads EOF but never calls close() keeps its socket in CLOSE-WAIT for
- * good, while the client's orphaned socket leaves FIN-WAIT-2 after tcp_fin_timeout (2 s here);
- * a late close() then meets a RST. The fix (close on EOF) ends in TIME-WAIT on the client. A
- * client that only shutdown()s keeps FIN-WAIT-2 past tcp_fin_timeout: the timer is for orphans.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets, type SsSocket } from '../_lib/observe.ts';
 import { onPort } from '../_lib/packets.ts';
-import {
-  CLIENT_ADDR,
-  SERVER_ADDR,
-  nextStep,
-  round6,
-  stateEvent,
-  stateWalk,
-  twoHosts,
-  waitForState,
-} from './scenario.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { nextStep, round6, stateEvent, stateWalk, waitForState } from './_scenario.ts';
 
 const LEAK = 5020;
 const FIXED = 5021;
@@ -24,89 +11,23 @@ const SHUTDOWN = 5022;
 const FIN_TIMEOUT_S = 2;
 
 export default defineLab({
-  id: 'teardown/close-wait-leak',
   title: 'CLOSE-WAIT that never ends',
   verifies: `Verify: the server reads EOF and never calls close(): its socket stays in CLOSE-WAIT while the client's closed socket sits in FIN-WAIT-2 for tcp_fin_timeout (${FIN_TIMEOUT_S} s) and vanishes without a packet; the server's late close() sends a FIN that the client answers with RST. Closing on EOF instead leaves TIME-WAIT on the client and nothing on the server. A client that only called shutdown(SHUT_WR) stays in FIN-WAIT-2 past tcp_fin_timeout.`,
   probes: ['teardown/close-wait.c', 'teardown/teardown.h'],
-  claims: [
-    {
-      id: 'eof-close-wait',
-      says: 'The server reads 0 (EOF) and its socket is in CLOSE-WAIT (TCP_INFO).',
-      observe: (r) => r.facts.leakServerEofState,
-      expect: { equals: 'CLOSE-WAIT' },
-    },
-    {
-      id: 'fin-wait-2-timer',
-      says: `The client's closed socket waits in FIN-WAIT-2 with a timer of tcp_fin_timeout (${FIN_TIMEOUT_S} s).`,
-      observe: (r) => r.facts.leakClientFinWait2TimerS,
-      expect: { between: [FIN_TIMEOUT_S - 0.2, FIN_TIMEOUT_S] },
-    },
-    {
-      id: 'fin-wait-2-ends',
-      says: `After about tcp_fin_timeout the client's FIN-WAIT-2 socket is gone.`,
-      observe: (r) => r.facts.leakClientFinWait2LifetimeS,
-      expect: { between: [FIN_TIMEOUT_S - 0.3, FIN_TIMEOUT_S + 0.6] },
-      kernelNote: 'timer granularity: HZ ticks plus the timewait wheel',
-    },
-    {
-      id: 'silent-expiry',
-      says: 'The FIN-WAIT-2 timeout sends nothing on the wire: no packet between the ACK of the FIN and the late close.',
-      observe: (r) => r.facts.leakPacketsWhileWaiting,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'close-wait-stays',
-      says: 'When the client has forgotten the connection, ss still shows the server socket in CLOSE-WAIT.',
-      observe: (r) => [r.facts.leakClientSsAfter, r.facts.leakServerSsAfter],
-      expect: { equals: ['none', 'CLOSE-WAIT'] },
-    },
-    {
-      id: 'late-close-rst',
-      says: "The server's late close() sends FIN; the client has no socket for it and answers RST.",
-      observe: (r) => r.facts.leakLastSegments,
-      expect: { equals: ['server:F.', 'client:R'] },
-    },
-    {
-      id: 'fix-time-wait',
-      says: 'Closing on EOF (the fix): the server keeps no socket and TIME-WAIT sits on the client.',
-      observe: (r) => [r.facts.fixedClientSsAfter, r.facts.fixedServerSsAfter],
-      expect: { equals: ['TIME-WAIT', 'none'] },
-    },
-    {
-      id: 'time-wait-unchanged',
-      says: `tcp_fin_timeout does not shorten TIME-WAIT: at ${FIN_TIMEOUT_S} s, the fixed connection's TIME-WAIT timer still starts at 60 s.`,
-      observe: (r) => r.facts.fixedClientTimeWaitS,
-      expect: { between: [55, 60] },
-    },
-    {
-      id: 'shutdown-no-timeout',
-      says: `A client that only called shutdown(SHUT_WR) is still in FIN-WAIT-2 after tcp_fin_timeout: the timer applies to orphaned sockets only.`,
-      observe: (r) => [
-        r.facts.shutdownClientState,
-        (r.facts.shutdownClientSinceFinS as number) > FIN_TIMEOUT_S,
-      ],
-      expect: { equals: ['FIN-WAIT-2', true] },
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx, {
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx, {
       client: { 'net.ipv4.tcp_fin_timeout': String(FIN_TIMEOUT_S) },
     });
-    const leakServer = ctx.probe(server, 'teardown/close-wait.c', [
-      'server',
-      SERVER_ADDR,
-      LEAK,
-      'leak',
-    ]);
+    const leakServer = ctx.probe(server, 'teardown/close-wait.c', ['server', SERVER, LEAK, 'leak']);
     const fixedServer = ctx.probe(server, 'teardown/close-wait.c', [
       'server',
-      SERVER_ADDR,
+      SERVER,
       FIXED,
       'close',
     ]);
     const shutdownServer = ctx.probe(server, 'teardown/close-wait.c', [
       'server',
-      SERVER_ADDR,
+      SERVER,
       SHUTDOWN,
       'leak',
     ]);
@@ -114,20 +35,20 @@ export default defineLab({
     // The shutdown-only client goes first, so its FIN is older than the orphan's when both are read.
     const shutdownClient = ctx.probe(client, 'teardown/close-wait.c', [
       'client',
-      SERVER_ADDR,
+      SERVER,
       SHUTDOWN,
       'shutdown',
     ]);
     await waitForState(shutdownClient, 'FIN-WAIT-2');
     const leakClient = ctx.probe(client, 'teardown/close-wait.c', [
       'client',
-      SERVER_ADDR,
+      SERVER,
       LEAK,
       'close',
     ]);
     const fixedClient = ctx.probe(client, 'teardown/close-wait.c', [
       'client',
-      SERVER_ADDR,
+      SERVER,
       FIXED,
       'close',
     ]);
@@ -150,13 +71,10 @@ export default defineLab({
     const finWait2 = stateEvent(leakClient, 'FIN-WAIT-2');
     const gone = stateEvent(leakClient, 'GONE');
     const label = (p: (typeof leakPackets)[number]) =>
-      `${p.ip.src === CLIENT_ADDR ? 'client' : 'server'}:${p.tcp.flags}`;
-    const ackOfFin = leakPackets.findIndex((p) => p.ip.src === SERVER_ADDR && p.tcp.flags === '.');
-    const lateFin = leakPackets.findIndex((p) => p.ip.src === SERVER_ADDR && p.tcp.flags === 'F.');
+      `${p.ip.src === CLIENT ? 'client' : 'server'}:${p.tcp.flags}`;
+    const ackOfFin = leakPackets.findIndex((p) => p.ip.src === SERVER && p.tcp.flags === '.');
+    const lateFin = leakPackets.findIndex((p) => p.ip.src === SERVER && p.tcp.flags === 'F.');
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: FIN_TIMEOUT_S,
       facts: {
         leakServerEofState: leakServer.events.find((e) => e.event === 'eof')?.state,
@@ -188,6 +106,66 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'eof-close-wait',
+      says: 'The server reads 0 (EOF) and its socket is in CLOSE-WAIT (TCP_INFO).',
+      fact: 'leakServerEofState',
+      expect: { equals: 'CLOSE-WAIT' },
+    },
+    {
+      id: 'fin-wait-2-timer',
+      says: `The client's closed socket waits in FIN-WAIT-2 with a timer of tcp_fin_timeout (${FIN_TIMEOUT_S} s).`,
+      fact: 'leakClientFinWait2TimerS',
+      expect: { between: [FIN_TIMEOUT_S - 0.2, FIN_TIMEOUT_S] },
+    },
+    {
+      id: 'fin-wait-2-ends',
+      says: `After about tcp_fin_timeout the client's FIN-WAIT-2 socket is gone.`,
+      fact: 'leakClientFinWait2LifetimeS',
+      expect: { between: [FIN_TIMEOUT_S - 0.3, FIN_TIMEOUT_S + 0.6] },
+      kernelNote: 'timer granularity: HZ ticks plus the timewait wheel',
+    },
+    {
+      id: 'silent-expiry',
+      says: 'The FIN-WAIT-2 timeout sends nothing on the wire: no packet between the ACK of the FIN and the late close.',
+      fact: 'leakPacketsWhileWaiting',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'close-wait-stays',
+      says: 'When the client has forgotten the connection, ss still shows the server socket in CLOSE-WAIT.',
+      observe: (r) => [r.facts.leakClientSsAfter, r.facts.leakServerSsAfter],
+      expect: { equals: ['none', 'CLOSE-WAIT'] },
+    },
+    {
+      id: 'late-close-rst',
+      says: "The server's late close() sends FIN; the client has no socket for it and answers RST.",
+      fact: 'leakLastSegments',
+      expect: { equals: ['server:F.', 'client:R'] },
+    },
+    {
+      id: 'fix-time-wait',
+      says: 'Closing on EOF (the fix): the server keeps no socket and TIME-WAIT sits on the client.',
+      observe: (r) => [r.facts.fixedClientSsAfter, r.facts.fixedServerSsAfter],
+      expect: { equals: ['TIME-WAIT', 'none'] },
+    },
+    {
+      id: 'time-wait-unchanged',
+      says: `tcp_fin_timeout does not shorten TIME-WAIT: at ${FIN_TIMEOUT_S} s, the fixed connection's TIME-WAIT timer still starts at 60 s.`,
+      fact: 'fixedClientTimeWaitS',
+      expect: { between: [55, 60] },
+    },
+    {
+      id: 'shutdown-no-timeout',
+      says: `A client that only called shutdown(SHUT_WR) is still in FIN-WAIT-2 after tcp_fin_timeout: the timer applies to orphaned sockets only.`,
+      observe: (r) => [
+        r.facts.shutdownClientState,
+        (r.facts.shutdownClientSinceFinS as number) > FIN_TIMEOUT_S,
+      ],
+      expect: { equals: ['FIN-WAIT-2', true] },
+    },
+  ],
 });
 
 function row(sockets: SsSocket[], port: number): SsSocket | undefined {

@@ -1,21 +1,65 @@
-/**
- * Verify: shutdown(SHUT_WR) sends FIN and nothing else changes for reading: the server reads the
- * request and then 0, replies on the same connection, and the half-closed client receives the
- * whole reply (ACKing it from FIN-WAIT-2) before it reads its own end of file.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { onPort } from '../_lib/packets.ts';
 import { tcpSockets } from '../_lib/observe.ts';
-import { CLIENT_ADDR, SERVER_ADDR, nextStep, stateWalk, twoHosts } from './scenario.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { nextStep, stateWalk } from './_scenario.ts';
 
 const PORT = 5030;
 const REPLY = 4000;
 
 export default defineLab({
-  id: 'teardown/half-close-shutdown-write',
   title: 'Half-close with shutdown(SHUT_WR)',
   verifies: `Verify: the client writes a request and calls shutdown(SHUT_WR) → FIN; the server reads the request, then read() = 0 in CLOSE-WAIT, and still sends a ${REPLY}-byte reply, which the client, in FIN-WAIT-2, receives and ACKs in full before read() = 0.`,
   probes: ['teardown/half-close.c', 'teardown/teardown.h'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const srv = ctx.probe(server, 'teardown/half-close.c', ['server', SERVER, PORT, REPLY]);
+    await srv.waitFor('listening');
+    const cli = ctx.probe(client, 'teardown/half-close.c', ['client', SERVER, PORT, REPLY]);
+    const halfClosed = await cli.waitFor('half-closed');
+    await srv.waitFor('waiting');
+    const middle = { client: await tcpSockets(client), server: await tcpSockets(server) };
+    await nextStep(srv);
+    await cli.waitFor('done');
+    await srv.waitFor('done');
+    const packets = await capture.stop();
+
+    const segs = onPort(packets, PORT);
+    const fin = segs.findIndex((p) => p.ip.src === CLIENT && p.tcp.fin);
+    const firstReply = segs.findIndex((p) => p.ip.src === SERVER && p.tcp.payloadLength > 0);
+    const fromClient = segs.filter((p) => p.ip.src === CLIENT);
+    const received = cli.events.find((e) => e.event === 'received');
+    return {
+      facts: {
+        serverRequestBytes: srv.events.find((e) => e.event === 'request')?.bytes,
+        serverEofState: srv.events.find((e) => e.event === 'eof')?.state,
+        serverReplyRet: srv.events.find((e) => e.event === 'replied')?.bytes,
+        clientFinBeforeReply: fin >= 0 && firstReply > fin,
+        replyBytesAfterClientFin: segs
+          .slice(fin + 1)
+          .filter((p) => p.ip.src === SERVER)
+          .reduce((n, p) => n + p.tcp.payloadLength, 0),
+        clientFinalRelAck: fromClient.at(-1)?.tcp.relAck,
+        clientReceivedBytes: received?.bytes,
+        clientLastRead: received?.lastRead,
+        clientHalfClosedState: halfClosed.state,
+        middleClientSs: middle.client.find((s) => s.peer.endsWith(`:${PORT}`))?.state,
+        middleServerSs: middle.server.find(
+          (s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`),
+        )?.state,
+        clientWalk: stateWalk(cli),
+        serverWalk: stateWalk(srv),
+        segments: segs
+          .filter((p) => !p.tcp.syn)
+          .slice(1)
+          .map(
+            (p) =>
+              `${p.ip.src === CLIENT ? 'client' : 'server'}:${p.tcp.flags}${p.tcp.payloadLength ? `(${p.tcp.payloadLength})` : ''}`,
+          ),
+      },
+    };
+  },
   claims: [
     {
       id: 'eof',
@@ -26,25 +70,25 @@ export default defineLab({
     {
       id: 'reply-sent',
       says: `write() after EOF succeeds: all ${REPLY} bytes are accepted.`,
-      observe: (r) => r.facts.serverReplyRet,
+      fact: 'serverReplyRet',
       expect: { equals: REPLY },
     },
     {
       id: 'fin-first',
       says: "On the wire the client's FIN comes before any byte of the reply.",
-      observe: (r) => r.facts.clientFinBeforeReply,
+      fact: 'clientFinBeforeReply',
       expect: { equals: true },
     },
     {
       id: 'reply-after-fin',
       says: `All ${REPLY} reply bytes cross the wire after the client's FIN.`,
-      observe: (r) => r.facts.replyBytesAfterClientFin,
+      fact: 'replyBytesAfterClientFin',
       expect: { equals: REPLY },
     },
     {
       id: 'acked',
       says: 'The half-closed client ACKs the reply: its last ACK covers every reply byte plus the server FIN.',
-      observe: (r) => r.facts.clientFinalRelAck,
+      fact: 'clientFinalRelAck',
       expect: { equals: REPLY + 2 },
     },
     {
@@ -70,55 +114,4 @@ export default defineLab({
       expect: { equals: ['ESTAB', 'FIN-WAIT-2', 'TIME-WAIT'] },
     },
   ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx);
-    const srv = ctx.probe(server, 'teardown/half-close.c', ['server', SERVER_ADDR, PORT, REPLY]);
-    await srv.waitFor('listening');
-    const cli = ctx.probe(client, 'teardown/half-close.c', ['client', SERVER_ADDR, PORT, REPLY]);
-    const halfClosed = await cli.waitFor('half-closed');
-    await srv.waitFor('waiting');
-    const middle = { client: await tcpSockets(client), server: await tcpSockets(server) };
-    await nextStep(srv);
-    await cli.waitFor('done');
-    await srv.waitFor('done');
-    const packets = await capture.stop();
-
-    const segs = onPort(packets, PORT);
-    const fin = segs.findIndex((p) => p.ip.src === CLIENT_ADDR && p.tcp.fin);
-    const firstReply = segs.findIndex((p) => p.ip.src === SERVER_ADDR && p.tcp.payloadLength > 0);
-    const fromClient = segs.filter((p) => p.ip.src === CLIENT_ADDR);
-    const received = cli.events.find((e) => e.event === 'received');
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        serverRequestBytes: srv.events.find((e) => e.event === 'request')?.bytes,
-        serverEofState: srv.events.find((e) => e.event === 'eof')?.state,
-        serverReplyRet: srv.events.find((e) => e.event === 'replied')?.bytes,
-        clientFinBeforeReply: fin >= 0 && firstReply > fin,
-        replyBytesAfterClientFin: segs
-          .slice(fin + 1)
-          .filter((p) => p.ip.src === SERVER_ADDR)
-          .reduce((n, p) => n + p.tcp.payloadLength, 0),
-        clientFinalRelAck: fromClient.at(-1)?.tcp.relAck,
-        clientReceivedBytes: received?.bytes,
-        clientLastRead: received?.lastRead,
-        clientHalfClosedState: halfClosed.state,
-        middleClientSs: middle.client.find((s) => s.peer.endsWith(`:${PORT}`))?.state,
-        middleServerSs: middle.server.find(
-          (s) => s.state !== 'LISTEN' && s.local.endsWith(`:${PORT}`),
-        )?.state,
-        clientWalk: stateWalk(cli),
-        serverWalk: stateWalk(srv),
-        segments: segs
-          .filter((p) => !p.tcp.syn)
-          .slice(1)
-          .map(
-            (p) =>
-              `${p.ip.src === CLIENT_ADDR ? 'client' : 'server'}:${p.tcp.flags}${p.tcp.payloadLength ? `(${p.tcp.payloadLength})` : ''}`,
-          ),
-      },
-    };
-  },
 });

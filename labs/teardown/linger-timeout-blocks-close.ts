@@ -1,26 +1,77 @@
-/**
- * Verify: with SO_LINGER {1, 1} and a peer that has stopped reading, close() blocks for the 1 s
- * linger time with the socket in FIN-WAIT-1, returns 0 with the data still queued, and the kernel
- * keeps delivering it: once the peer reads, every byte and then the FIN arrive.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcpSockets } from '../_lib/observe.ts';
 import { onPort } from '../_lib/packets.ts';
-import { CLIENT_ADDR, SERVER_ADDR, nextStep, stateWalk, twoHosts } from './scenario.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { nextStep, stateWalk } from './_scenario.ts';
 
 const PORT = 5070;
 const LINGER_S = 1;
 
 export default defineLab({
-  id: 'teardown/linger-timeout-blocks-close',
   title: 'SO_LINGER {on, 1 s}: close() that blocks',
   verifies: `Verify: the server stops reading, the client fills the connection, sets SO_LINGER {1, ${LINGER_S}} and calls close(): close() blocks for about ${LINGER_S} s in FIN-WAIT-1, then returns 0 with data still unsent; when the server reads again it receives every byte, then end of file, and the client ends in TIME-WAIT.`,
   probes: ['teardown/linger.c', 'teardown/teardown.h'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const srv = ctx.probe(server, 'teardown/linger.c', ['server', SERVER, PORT]);
+    await srv.waitFor('listening');
+    const cli = ctx.probe(client, 'teardown/linger.c', ['client', SERVER, PORT, LINGER_S]);
+    await srv.waitFor('accepted');
+    const filled = await cli.waitFor('filled');
+    await nextStep(cli);
+    const closing = await cli.waitFor('closing');
+    const closed = await cli.waitFor('closed', (LINGER_S + 10) * 1000);
+    const clientSs = await tcpSockets(client);
+    await nextStep(srv);
+    const read = await srv.waitFor('read');
+    await cli.waitFor('done');
+    const packets = await capture.stop();
+
+    const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT);
+    const fin = fromClient.find((p) => p.tcp.fin);
+    const lastDataEnd = Math.max(
+      ...fromClient
+        .filter((p) => p.tcp.payloadLength > 0)
+        .map((p) => p.tcp.relSeq + p.tcp.payloadLength),
+    );
+    const row = clientSs.find((s) => s.peer.endsWith(`:${PORT}`));
+    // States the watcher saw between the call to close() and its return, timer changes merged.
+    const whileBlocked = [
+      ...new Set(
+        cli.events
+          .filter((e) => e.event === 'state' && e.t >= closing.t && e.t <= closed.t)
+          .map((e) => e.state),
+      ),
+    ];
+    return {
+      inherentWaitS: LINGER_S,
+      facts: {
+        clientWrote: filled.bytes,
+        clientSendQBeforeClose: filled.sendQ,
+        closeBlockedS: closed.blockedS,
+        closeRet: closed.ret,
+        closeErrno: closed.errno,
+        stateWhileBlocked: whileBlocked.length === 1 ? whileBlocked[0] : whileBlocked,
+        stateAfterClose: closed.state,
+        ssAfterClose: row?.state,
+        ssSendQAfterClose: row?.sendQ,
+        ssTimerAfterClose: row?.timer,
+        serverBytes: read.bytes,
+        serverReadRet: read.ret,
+        clientFins: fromClient.filter((p) => p.tcp.fin).length,
+        clientRsts: fromClient.filter((p) => p.tcp.rst).length,
+        finAfterAllData:
+          fin !== undefined && fin.tcp.relSeq + fin.tcp.payloadLength === lastDataEnd,
+        clientWalk: stateWalk(cli),
+      },
+    };
+  },
   claims: [
     {
       id: 'blocks',
       says: `close() blocks for the linger time, ${LINGER_S} s, because the data is not acknowledged.`,
-      observe: (r) => r.facts.closeBlockedS,
+      fact: 'closeBlockedS',
       expect: { between: [LINGER_S - 0.05, LINGER_S + 0.5] },
     },
     {
@@ -34,7 +85,7 @@ export default defineLab({
     {
       id: 'fin-wait-1-during',
       says: 'While close() blocks, the socket is in FIN-WAIT-1 (sock_diag).',
-      observe: (r) => r.facts.stateWhileBlocked,
+      fact: 'stateWhileBlocked',
       expect: { equals: 'FIN-WAIT-1' },
     },
     {
@@ -62,62 +113,4 @@ export default defineLab({
       expect: { equals: 'TIME-WAIT' },
     },
   ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx);
-    const srv = ctx.probe(server, 'teardown/linger.c', ['server', SERVER_ADDR, PORT]);
-    await srv.waitFor('listening');
-    const cli = ctx.probe(client, 'teardown/linger.c', ['client', SERVER_ADDR, PORT, LINGER_S]);
-    await srv.waitFor('accepted');
-    const filled = await cli.waitFor('filled');
-    await nextStep(cli);
-    const closing = await cli.waitFor('closing');
-    const closed = await cli.waitFor('closed', (LINGER_S + 10) * 1000);
-    const clientSs = await tcpSockets(client);
-    await nextStep(srv);
-    const read = await srv.waitFor('read');
-    await cli.waitFor('done');
-    const packets = await capture.stop();
-
-    const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT_ADDR);
-    const fin = fromClient.find((p) => p.tcp.fin);
-    const lastDataEnd = Math.max(
-      ...fromClient
-        .filter((p) => p.tcp.payloadLength > 0)
-        .map((p) => p.tcp.relSeq + p.tcp.payloadLength),
-    );
-    const row = clientSs.find((s) => s.peer.endsWith(`:${PORT}`));
-    // States the watcher saw between the call to close() and its return, timer changes merged.
-    const whileBlocked = [
-      ...new Set(
-        cli.events
-          .filter((e) => e.event === 'state' && e.t >= closing.t && e.t <= closed.t)
-          .map((e) => e.state),
-      ),
-    ];
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      inherentWaitS: LINGER_S,
-      facts: {
-        clientWrote: filled.bytes,
-        clientSendQBeforeClose: filled.sendQ,
-        closeBlockedS: closed.blockedS,
-        closeRet: closed.ret,
-        closeErrno: closed.errno,
-        stateWhileBlocked: whileBlocked.length === 1 ? whileBlocked[0] : whileBlocked,
-        stateAfterClose: closed.state,
-        ssAfterClose: row?.state,
-        ssSendQAfterClose: row?.sendQ,
-        ssTimerAfterClose: row?.timer,
-        serverBytes: read.bytes,
-        serverReadRet: read.ret,
-        clientFins: fromClient.filter((p) => p.tcp.fin).length,
-        clientRsts: fromClient.filter((p) => p.tcp.rst).length,
-        finAfterAllData:
-          fin !== undefined && fin.tcp.relSeq + fin.tcp.payloadLength === lastDataEnd,
-        clientWalk: stateWalk(cli),
-      },
-    };
-  },
 });

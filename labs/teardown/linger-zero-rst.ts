@@ -1,84 +1,22 @@
-/**
- * Verify: with SO_LINGER {1, 0}, close() returns at once and sends RST instead of FIN; the data
- * still queued is never sent; the client keeps no TIME-WAIT; the server's recv() fails with
- * ECONNRESET.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters, tcpSockets } from '../_lib/observe.ts';
 import { onPort } from '../_lib/packets.ts';
-import {
-  CLIENT_ADDR,
-  SERVER_ADDR,
-  nextStep,
-  stateWalk,
-  twoHosts,
-  waitForState,
-} from './scenario.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { nextStep, stateWalk, waitForState } from './_scenario.ts';
 
 const PORT = 5040;
 
 export default defineLab({
-  id: 'teardown/linger-zero-rst',
   title: 'Abortive close: SO_LINGER {on, 0}',
   verifies:
     'Verify: the client fills the connection until its send buffer holds unsent data, sets SO_LINGER {1, 0} and calls close(): it returns at once, the client sends RST (no FIN), the unsent data is discarded, the client keeps no TIME-WAIT, and the server, reading afterwards, gets ECONNRESET.',
   probes: ['teardown/linger.c', 'teardown/teardown.h'],
-  claims: [
-    {
-      id: 'unsent',
-      says: 'Before close() the client has data queued that the server has not received (send queue > 0).',
-      observe: (r) => (r.facts.clientSendQBeforeClose as number) > 0,
-      expect: { equals: true },
-    },
-    {
-      id: 'rst-not-fin',
-      says: 'The client ends the connection with RST; it never sends FIN.',
-      observe: (r) => [r.facts.clientRsts, r.facts.clientFins],
-      expect: { equals: [1, 0] },
-    },
-    {
-      id: 'no-data-after-close',
-      says: 'Nothing queued goes out after close(): the RST is the last segment the client sends.',
-      observe: (r) => r.facts.clientLastSegmentFlags,
-      expect: { equals: 'R.' },
-    },
-    {
-      id: 'immediate',
-      says: 'close() returns at once (0) instead of lingering.',
-      observe: (r) => r.facts.closeBlockedS,
-      expect: { atMost: 0.05 },
-    },
-    {
-      id: 'no-time-wait',
-      says: 'The client keeps no socket at all: no TIME-WAIT (sock_diag and ss).',
-      observe: (r) => [r.facts.clientStateAfterClose, r.facts.clientSsAfter],
-      expect: { equals: ['GONE', 'none'] },
-    },
-    {
-      id: 'econnreset',
-      says: "The server's read() fails with ECONNRESET.",
-      observe: (r) => r.facts.serverReadErrno,
-      expect: { equals: 'ECONNRESET' },
-    },
-    {
-      id: 'discarded',
-      says: 'The server receives fewer bytes than the client wrote: the rest was discarded.',
-      observe: (r) => (r.facts.serverBytes as number) < (r.facts.clientWrote as number),
-      expect: { equals: true },
-    },
-    {
-      id: 'counter',
-      says: 'The client counts it as TCPAbortOnData (nstat), not TCPAbortOnLinger.',
-      observe: (r) => [r.facts.clientAbortOnData, r.facts.clientAbortOnLinger],
-      expect: { equals: [1, 0] },
-      kernelNote: 'TCPAbortOnLinger counts orphans reset because tcp_linger2 < 0, not SO_LINGER',
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx);
-    const srv = ctx.probe(server, 'teardown/linger.c', ['server', SERVER_ADDR, PORT]);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const srv = ctx.probe(server, 'teardown/linger.c', ['server', SERVER, PORT]);
     await srv.waitFor('listening');
-    const cli = ctx.probe(client, 'teardown/linger.c', ['client', SERVER_ADDR, PORT, 0]);
+    const cli = ctx.probe(client, 'teardown/linger.c', ['client', SERVER, PORT, 0]);
     await srv.waitFor('accepted');
     const filled = await cli.waitFor('filled');
     await nextStep(cli);
@@ -91,11 +29,8 @@ export default defineLab({
     const packets = await capture.stop();
     const clientCounters = await counters(client);
 
-    const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT_ADDR);
+    const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         clientWrote: filled.bytes,
         clientSendQBeforeClose: filled.sendQ,
@@ -116,4 +51,55 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'unsent',
+      says: 'Before close() the client has data queued that the server has not received (send queue > 0).',
+      observe: (r) => (r.facts.clientSendQBeforeClose as number) > 0,
+      expect: { equals: true },
+    },
+    {
+      id: 'rst-not-fin',
+      says: 'The client ends the connection with RST; it never sends FIN.',
+      observe: (r) => [r.facts.clientRsts, r.facts.clientFins],
+      expect: { equals: [1, 0] },
+    },
+    {
+      id: 'no-data-after-close',
+      says: 'Nothing queued goes out after close(): the RST is the last segment the client sends.',
+      fact: 'clientLastSegmentFlags',
+      expect: { equals: 'R.' },
+    },
+    {
+      id: 'immediate',
+      says: 'close() returns at once (0) instead of lingering.',
+      fact: 'closeBlockedS',
+      expect: { atMost: 0.05 },
+    },
+    {
+      id: 'no-time-wait',
+      says: 'The client keeps no socket at all: no TIME-WAIT (sock_diag and ss).',
+      observe: (r) => [r.facts.clientStateAfterClose, r.facts.clientSsAfter],
+      expect: { equals: ['GONE', 'none'] },
+    },
+    {
+      id: 'econnreset',
+      says: "The server's read() fails with ECONNRESET.",
+      fact: 'serverReadErrno',
+      expect: { equals: 'ECONNRESET' },
+    },
+    {
+      id: 'discarded',
+      says: 'The server receives fewer bytes than the client wrote: the rest was discarded.',
+      observe: (r) => (r.facts.serverBytes as number) < (r.facts.clientWrote as number),
+      expect: { equals: true },
+    },
+    {
+      id: 'counter',
+      says: 'The client counts it as TCPAbortOnData (nstat), not TCPAbortOnLinger.',
+      observe: (r) => [r.facts.clientAbortOnData, r.facts.clientAbortOnLinger],
+      expect: { equals: [1, 0] },
+      kernelNote: 'TCPAbortOnLinger counts orphans reset because tcp_linger2 < 0, not SO_LINGER',
+    },
+  ],
 });

@@ -57,33 +57,6 @@ static inline int accept_one(int lfd) {
   return fd;
 }
 
-static inline int connect_to(const char *usage, const char *addr, int port) {
-  struct sockaddr_storage ss;
-  socklen_t len = parse_addr(usage, addr, port, &ss);
-  int fd = socket(ss.ss_family, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  if (connect(fd, (struct sockaddr *)&ss, len) < 0) die("connect");
-  return fd;
-}
-
-/* TCP_INFO state of an open socket (TCP_ESTABLISHED, TCP_CLOSE_WAIT, ... as in tcp_states.h). */
-static inline int tcp_state(int fd) {
-  struct tcp_info ti;
-  socklen_t sl = sizeof ti;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
-  return ti.tcpi_state;
-}
-
-/* Polls TCP_INFO every 0.5 ms until the socket is in `state`; 0 if the deadline passes first. */
-static inline int wait_tcp_state(int fd, int state, int timeout_ms) {
-  double deadline = now_s() + timeout_ms / 1000.0;
-  while (tcp_state(fd) != state) {
-    if (now_s() > deadline) return 0;
-    usleep(500);
-  }
-  return 1;
-}
-
 /* Bytes received and not yet read (SIOCINQ). */
 static inline int unread_bytes(int fd) {
   int n = 0;

@@ -1,24 +1,51 @@
-/**
- * Verify: after the peer has closed, the first write() is accepted and answered with RST; the
- * next write() fails with EPIPE and raises SIGPIPE; send(MSG_NOSIGNAL) fails with EPIPE quietly.
- */
 import { defineLab } from '../_lib/define.ts';
-import { segmentsAfterHandshake, stateWalk, twoHosts } from './scenario.ts';
-import { SERVER_ADDR } from './scenario.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import { segmentsAfterHandshake, stateWalk } from './_scenario.ts';
 
 const PORT = 5060;
 
 export default defineLab({
-  id: 'teardown/write-after-peer-close-epipe',
   title: 'Writing to a peer that has closed',
   verifies:
     "Verify: the server closes right after accept(); the client, in CLOSE-WAIT, writes 6 bytes: write() returns 6, the data leaves, the server answers RST; the client's next write() returns -1 EPIPE and raises SIGPIPE; send(..., MSG_NOSIGNAL) returns -1 EPIPE without the signal.",
   probes: ['teardown/write-closed.c', 'teardown/teardown.h'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const srv = ctx.probe(server, 'teardown/write-closed.c', ['server', SERVER, PORT]);
+    await srv.waitFor('listening');
+    const cli = ctx.probe(client, 'teardown/write-closed.c', ['client', SERVER, PORT]);
+    await cli.waitFor('done');
+    const packets = await capture.stop();
+
+    const write = (n: number) => cli.events.find((e) => e.event === 'write' && e.n === n);
+    const reset = cli.events.find((e) => e.event === 'reset');
+    const signals = cli.events.find((e) => e.event === 'signals');
+    return {
+      facts: {
+        clientStateBeforeWrite: cli.events.find((e) => e.event === 'peer-closed')?.state,
+        write1Ret: write(1)?.ret,
+        write1Sigpipe: write(1)?.sigpipe,
+        segments: segmentsAfterHandshake(packets, PORT),
+        clientStateAfterRst: reset?.state,
+        clientSoError: reset?.soError,
+        write2Ret: write(2)?.ret,
+        write2Errno: write(2)?.errno,
+        write2Sigpipe: write(2)?.sigpipe,
+        write3Ret: write(3)?.ret,
+        write3Errno: write(3)?.errno,
+        write3Sigpipe: write(3)?.sigpipe,
+        signalName: signals?.name,
+        sigpipeCount: signals?.sigpipe,
+        clientWalk: stateWalk(cli),
+      },
+    };
+  },
   claims: [
     {
       id: 'close-wait',
       says: 'The client sees the FIN first: its socket is in CLOSE-WAIT before it writes.',
-      observe: (r) => r.facts.clientStateBeforeWrite,
+      fact: 'clientStateBeforeWrite',
       expect: { equals: 'CLOSE-WAIT' },
     },
     {
@@ -60,38 +87,4 @@ export default defineLab({
       expect: { equals: ['SIGPIPE', 1] },
     },
   ],
-  async run(ctx) {
-    const { client, server, capture } = await twoHosts(ctx);
-    const srv = ctx.probe(server, 'teardown/write-closed.c', ['server', SERVER_ADDR, PORT]);
-    await srv.waitFor('listening');
-    const cli = ctx.probe(client, 'teardown/write-closed.c', ['client', SERVER_ADDR, PORT]);
-    await cli.waitFor('done');
-    const packets = await capture.stop();
-
-    const write = (n: number) => cli.events.find((e) => e.event === 'write' && e.n === n);
-    const reset = cli.events.find((e) => e.event === 'reset');
-    const signals = cli.events.find((e) => e.event === 'signals');
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        clientStateBeforeWrite: cli.events.find((e) => e.event === 'peer-closed')?.state,
-        write1Ret: write(1)?.ret,
-        write1Sigpipe: write(1)?.sigpipe,
-        segments: segmentsAfterHandshake(packets, PORT),
-        clientStateAfterRst: reset?.state,
-        clientSoError: reset?.soError,
-        write2Ret: write(2)?.ret,
-        write2Errno: write(2)?.errno,
-        write2Sigpipe: write(2)?.sigpipe,
-        write3Ret: write(3)?.ret,
-        write3Errno: write(3)?.errno,
-        write3Sigpipe: write(3)?.sigpipe,
-        signalName: signals?.name,
-        sigpipeCount: signals?.sigpipe,
-        clientWalk: stateWalk(cli),
-      },
-    };
-  },
 });

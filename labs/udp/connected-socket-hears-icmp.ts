@@ -1,10 +1,6 @@
-/**
- * Verify: a connected UDP socket sends to a port nobody listens on → ICMP port unreachable → the
- * next send() fails with ECONNREFUSED; the error is reported once, and a later recv() gets it too.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabRun } from '../_lib/types.ts';
-import { CLIENT, SERVER, udpPair } from './pair.ts';
+import type { LabContext, LabRun } from '../_lib/types.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5401;
 
@@ -14,11 +10,30 @@ export const callOutcome = (r: LabRun, step: string) => {
 };
 
 export default defineLab({
-  id: 'udp/connected-socket-hears-icmp',
   title: 'A connected UDP socket hears ICMP port unreachable',
   verifies:
     'Verify: a connected UDP socket sends a datagram to a port nobody listens on; the ICMP port unreachable that comes back makes the next send() fail with ECONNREFUSED ("Connection refused"); the error is reported once, the send after it succeeds, and after the next ICMP recv() fails the same way.',
   probes: ['udp/udp.c'],
+  run: async (ctx: LabContext) => {
+    const { client, capture } = await clientServer(ctx);
+    const probe = ctx.probe(client, 'udp/udp.c', ['icmp', SERVER, PORT, 'connected']);
+    await probe.waitFor('done');
+    const packets = await capture.stop();
+    const refused = probe.events.find((e) => e.event === 'call' && e.step === 'after-icmp');
+    return {
+      facts: {
+        calls: probe.events
+          .filter((e) => e.event === 'call')
+          .map((e) => `${e.step}: ${e.call} → ${e.errno ?? e.ret}`),
+        message: refused?.message,
+        datagrams: packets.filter((p) => p.udp && p.ip.src === CLIENT).length,
+        icmpTypeCodes: packets
+          .filter((p) => p.icmp && p.ip.dst === CLIENT)
+          .map((p) => `${p.icmp!.type}/${p.icmp!.code}`),
+        icmpMs: probe.events.filter((e) => e.event === 'icmp').map((e) => e.waitedMs),
+      },
+    };
+  },
   claims: [
     {
       id: 'first-send',
@@ -29,7 +44,7 @@ export default defineLab({
     {
       id: 'icmp',
       says: 'The server answers each datagram with ICMP destination unreachable, code 3 (port unreachable).',
-      observe: (r) => r.facts.icmpTypeCodes,
+      fact: 'icmpTypeCodes',
       expect: { equals: ['3/3', '3/3'] },
     },
     {
@@ -41,7 +56,7 @@ export default defineLab({
     {
       id: 'message',
       says: 'strerror() words it "Connection refused", the text a TCP client sees.',
-      observe: (r) => r.facts.message,
+      fact: 'message',
       expect: { equals: 'Connection refused' },
     },
     {
@@ -59,31 +74,8 @@ export default defineLab({
     {
       id: 'datagrams',
       says: 'Only two datagrams reach the wire: the failed send() sent nothing.',
-      observe: (r) => r.facts.datagrams,
+      fact: 'datagrams',
       expect: { equals: 2 },
     },
   ],
-  async run(ctx) {
-    const { client, capture } = await udpPair(ctx);
-    const probe = ctx.probe(client, 'udp/udp.c', ['icmp', SERVER, PORT, 'connected']);
-    await probe.waitFor('done');
-    const packets = await capture.stop();
-    const refused = probe.events.find((e) => e.event === 'call' && e.step === 'after-icmp');
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        calls: probe.events
-          .filter((e) => e.event === 'call')
-          .map((e) => `${e.step}: ${e.call} → ${e.errno ?? e.ret}`),
-        message: refused?.message,
-        datagrams: packets.filter((p) => p.udp && p.ip.src === CLIENT).length,
-        icmpTypeCodes: packets
-          .filter((p) => p.icmp && p.ip.dst === CLIENT)
-          .map((p) => `${p.icmp!.type}/${p.icmp!.code}`),
-        icmpMs: probe.events.filter((e) => e.event === 'icmp').map((e) => e.waitedMs),
-      },
-    };
-  },
 });

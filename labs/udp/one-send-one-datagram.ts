@@ -1,11 +1,7 @@
-/**
- * Verify: send() of 100, 0, 1200 and 1200 bytes → four datagrams; recv() returns one datagram per
- * call (100, then 0 for the empty one), a 1000-byte buffer cuts a 1200-byte datagram (msg_flags
- * MSG_TRUNC) and the MSG_TRUNC flag makes recv() return the real length 1200.
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabEvent } from '../_lib/types.ts';
-import { CLIENT, SERVER, udpPair, udpSettled } from './pair.ts';
+import type { LabContext, LabEvent } from '../_lib/types.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { udpSettled } from './_scenario.ts';
 
 const PORT = 5400;
 const SENDS = [100, 0, 1200, 1200];
@@ -15,16 +11,43 @@ const READS = ['4096', '4096', '1000', '1000t'];
 const reads = (r: { events: LabEvent[] }) => r.events.filter((e) => e.event === 'read');
 
 export default defineLab({
-  id: 'udp/one-send-one-datagram',
   title: 'One send(), one datagram, one recv()',
   verifies:
     'Verify: four send() calls of 100, 0, 1200 and 1200 bytes leave as four datagrams; with all four queued, each recv() returns exactly one of them (100, then 0 for the empty one), a 1000-byte buffer cuts a 1200-byte datagram and sets MSG_TRUNC in msg_flags, and the MSG_TRUNC flag makes recv() return the real length, 1200.',
   probes: ['udp/udp.c'],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const receiver = ctx.probe(server, 'udp/udp.c', ['recv', SERVER, PORT, 0, READS.join(',')]);
+    await receiver.waitFor('bound');
+    const sender = ctx.probe(client, 'udp/udp.c', ['send', SERVER, PORT, SENDS.join(',')]);
+    await sender.waitFor('done');
+    // All four are queued on the receiving socket before the first recv().
+    const udp = await udpSettled(server, SENDS.length);
+    receiver.signal('SIGUSR1');
+    const empty = await receiver.waitFor('empty');
+    const packets = await capture.stop();
+    const r = reads(receiver);
+    return {
+      facts: {
+        sent: sender.events.filter((e) => e.event === 'sent').map((e) => e.ret ?? e.errno),
+        datagramPayloads: packets
+          .filter((p) => p.udp && p.ip.src === CLIENT)
+          .map((p) => p.udp!.payloadLength),
+        readBuffers: r.map((e) => e.size),
+        readFlags: r.map((e) => e.flags),
+        returned: r.map((e) => e.ret ?? e.errno),
+        copied: r.map((e) => e.copied),
+        truncated: r.map((e) => e.truncated),
+        afterFourReads: empty.errno,
+        ipInDelivers: udp.IpInDelivers,
+      },
+    };
+  },
   claims: [
     {
       id: 'datagrams',
       says: 'Each send() leaves as one UDP datagram carrying exactly its bytes, the empty one included.',
-      observe: (r) => r.facts.datagramPayloads,
+      fact: 'datagramPayloads',
       expect: { equals: SENDS },
     },
     {
@@ -48,7 +71,7 @@ export default defineLab({
     {
       id: 'flagged',
       says: 'Only the cut reads carry MSG_TRUNC in msg_flags.',
-      observe: (r) => r.facts.truncated,
+      fact: 'truncated',
       expect: { equals: [false, false, true, true] },
     },
     {
@@ -60,39 +83,8 @@ export default defineLab({
     {
       id: 'rest-gone',
       says: 'The cut-off bytes are discarded with their datagram: after four reads the queue is empty (EAGAIN).',
-      observe: (r) => r.facts.afterFourReads,
+      fact: 'afterFourReads',
       expect: { equals: 'EAGAIN' },
     },
   ],
-  async run(ctx) {
-    const { client, server, capture } = await udpPair(ctx);
-    const receiver = ctx.probe(server, 'udp/udp.c', ['recv', SERVER, PORT, 0, READS.join(',')]);
-    await receiver.waitFor('bound');
-    const sender = ctx.probe(client, 'udp/udp.c', ['send', SERVER, PORT, SENDS.join(',')]);
-    await sender.waitFor('done');
-    // All four are queued on the receiving socket before the first recv().
-    const udp = await udpSettled(server, SENDS.length);
-    receiver.signal('SIGUSR1');
-    const empty = await receiver.waitFor('empty');
-    const packets = await capture.stop();
-    const r = reads(receiver);
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      facts: {
-        sent: sender.events.filter((e) => e.event === 'sent').map((e) => e.ret ?? e.errno),
-        datagramPayloads: packets
-          .filter((p) => p.udp && p.ip.src === CLIENT)
-          .map((p) => p.udp!.payloadLength),
-        readBuffers: r.map((e) => e.size),
-        readFlags: r.map((e) => e.flags),
-        returned: r.map((e) => e.ret ?? e.errno),
-        copied: r.map((e) => e.copied),
-        truncated: r.map((e) => e.truncated),
-        afterFourReads: empty.errno,
-        ipInDelivers: udp.IpInDelivers,
-      },
-    };
-  },
 });

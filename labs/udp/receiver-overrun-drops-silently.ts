@@ -1,11 +1,8 @@
-/**
- * Verify: a sender fires 200 datagrams at a receiver whose socket buffer holds a few and which
- * is not reading; every send() succeeds, all 200 leave the sender, the receiving kernel queues
- * what fits and drops the rest, counting them in Udp RcvbufErrors; nobody is told.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { counters } from '../_lib/observe.ts';
-import { CLIENT, SERVER, udpPair, udpSettled } from './pair.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import { udpSettled } from './_scenario.ts';
 
 const PORT = 5403;
 const COUNT = 200;
@@ -14,51 +11,12 @@ const SIZE = 200;
 const RCVBUF = 4096;
 
 export default defineLab({
-  id: 'udp/receiver-overrun-drops-silently',
   title: 'A fast UDP sender overruns a slow receiver, silently',
   verifies:
     'Verify: 200 send() calls of 200 bytes at a socket with SO_RCVBUF 4096 that is not reading all succeed and all 200 datagrams leave the sender; the receiving kernel queues only what fits, drops the rest and counts each drop in Udp RcvbufErrors and InErrors; the sender sees no error and no packet tells it.',
   probes: ['udp/udp.c'],
-  claims: [
-    {
-      id: 'sends-succeed',
-      says: 'Every one of the 200 send() calls succeeds.',
-      observe: (r) => r.facts.sendFailures,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'on-wire',
-      says: 'All 200 datagrams leave the sender: the loss is not on its side.',
-      observe: (r) => r.facts.datagramsOnWire,
-      expect: { equals: COUNT },
-    },
-    {
-      id: 'received-few',
-      says: 'The receiver reads only the few that fit its buffer.',
-      observe: (r) => r.facts.received,
-      expect: { between: [1, 40] },
-    },
-    {
-      id: 'drops-counted',
-      says: 'Each of the rest is counted in Udp RcvbufErrors: received + RcvbufErrors = 200.',
-      observe: (r) => r.facts.receivedPlusRcvbufErrors,
-      expect: { equals: COUNT },
-    },
-    {
-      id: 'in-errors',
-      says: 'The same drops appear in Udp InErrors, the counter `netstat -su` calls "packet receive errors".',
-      observe: (r) => r.facts.inErrorsEqualsRcvbufErrors,
-      expect: { equals: true },
-    },
-    {
-      id: 'sender-unaware',
-      says: 'Nothing comes back to the sender: no ICMP, no datagram.',
-      observe: (r) => r.facts.packetsToSender,
-      expect: { equals: 0 },
-    },
-  ],
-  async run(ctx) {
-    const { client, server, capture } = await udpPair(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
     const receiver = ctx.probe(server, 'udp/udp.c', ['count', SERVER, PORT, RCVBUF]);
     const bound = await receiver.waitFor('bound');
     const sender = ctx.probe(client, 'udp/udp.c', ['flood', SERVER, PORT, COUNT, SIZE]);
@@ -71,9 +29,6 @@ export default defineLab({
     const packets = await capture.stop();
     const received = counted.datagrams as number;
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         rcvbufAsked: RCVBUF,
         rcvbufGranted: bound.rcvbuf,
@@ -92,4 +47,42 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'sends-succeed',
+      says: 'Every one of the 200 send() calls succeeds.',
+      fact: 'sendFailures',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'on-wire',
+      says: 'All 200 datagrams leave the sender: the loss is not on its side.',
+      fact: 'datagramsOnWire',
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'received-few',
+      says: 'The receiver reads only the few that fit its buffer.',
+      fact: 'received',
+      expect: { between: [1, 40] },
+    },
+    {
+      id: 'drops-counted',
+      says: 'Each of the rest is counted in Udp RcvbufErrors: received + RcvbufErrors = 200.',
+      fact: 'receivedPlusRcvbufErrors',
+      expect: { equals: COUNT },
+    },
+    {
+      id: 'in-errors',
+      says: 'The same drops appear in Udp InErrors, the counter `netstat -su` calls "packet receive errors".',
+      fact: 'inErrorsEqualsRcvbufErrors',
+      expect: { equals: true },
+    },
+    {
+      id: 'sender-unaware',
+      says: 'Nothing comes back to the sender: no ICMP, no datagram.',
+      fact: 'packetsToSender',
+      expect: { equals: 0 },
+    },
+  ],
 });

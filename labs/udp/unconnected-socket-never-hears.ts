@@ -1,11 +1,6 @@
-/**
- * Verify: an unconnected UDP socket sendto()s a closed port → ICMP port unreachable arrives, yet
- * every later sendto() succeeds and recv() finds nothing; the same socket with IP_RECVERR does
- * hear it (ECONNREFUSED, plus the ICMP on its error queue).
- */
 import { defineLab } from '../_lib/define.ts';
-import type { LabEvent } from '../_lib/types.ts';
-import { CLIENT, SERVER, udpPair } from './pair.ts';
+import type { LabContext, LabEvent } from '../_lib/types.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5402;
 
@@ -15,45 +10,12 @@ const outcome = (events: LabEvent[], step: string) => {
 };
 
 export default defineLab({
-  id: 'udp/unconnected-socket-never-hears',
   title: 'An unconnected UDP socket never hears of the ICMP',
   verifies:
     'Verify: an unconnected UDP socket sends with sendto() to a port nobody listens on; ICMP port unreachable comes back for every datagram, yet every sendto() succeeds and recv() finds nothing (EAGAIN); the same calls with IP_RECVERR set fail with ECONNREFUSED and queue the ICMP on the error queue.',
   probes: ['udp/udp.c'],
-  claims: [
-    {
-      id: 'icmp',
-      says: "Each of the plain socket's three datagrams is answered by ICMP port unreachable (3/3).",
-      observe: (r) => r.facts.plainIcmp,
-      expect: { equals: ['3/3', '3/3', '3/3'] },
-    },
-    {
-      id: 'sends-succeed',
-      says: 'All three sendto() calls succeed: the socket never learns of the ICMP.',
-      observe: (r) => r.facts.plainCalls,
-      expect: { equals: ['ret 32', 'ret 32', 'ret 32'] },
-    },
-    {
-      id: 'recv-nothing',
-      says: 'recv() finds nothing: EAGAIN, not ECONNREFUSED.',
-      observe: (r) => r.facts.plainRecv,
-      expect: { equals: 'EAGAIN' },
-    },
-    {
-      id: 'recverr-send',
-      says: 'With IP_RECVERR, the sendto() after the first ICMP fails with ECONNREFUSED.',
-      observe: (r) => r.facts.recverrAfterIcmp,
-      expect: { equals: 'ECONNREFUSED' },
-    },
-    {
-      id: 'recverr-queue',
-      says: 'With IP_RECVERR, each ICMP also waits on the error queue: origin ICMP (2), type 3, code 3, ECONNREFUSED.',
-      observe: (r) => r.facts.errorQueue,
-      expect: { equals: ['ECONNREFUSED 2 3/3', 'ECONNREFUSED 2 3/3'] },
-    },
-  ],
-  async run(ctx) {
-    const { client, capture } = await udpPair(ctx);
+  run: async (ctx: LabContext) => {
+    const { client, capture } = await clientServer(ctx);
     const plain = ctx.probe(client, 'udp/udp.c', ['icmp', SERVER, PORT, 'unconnected']);
     await plain.waitFor('done');
     const plainEnd = ctx.elapsed();
@@ -67,9 +29,6 @@ export default defineLab({
         .filter((p) => p.icmp && p.ip.dst === CLIENT && p.n < split === plainPart)
         .map((p) => `${p.icmp!.type}/${p.icmp!.code}`);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       facts: {
         plainCalls: ['first', 'after-icmp', 'again'].map((s) => outcome(plain.events, s)),
         plainRecv: outcome(plain.events, 'recv'),
@@ -86,4 +45,36 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'icmp',
+      says: "Each of the plain socket's three datagrams is answered by ICMP port unreachable (3/3).",
+      fact: 'plainIcmp',
+      expect: { equals: ['3/3', '3/3', '3/3'] },
+    },
+    {
+      id: 'sends-succeed',
+      says: 'All three sendto() calls succeed: the socket never learns of the ICMP.',
+      fact: 'plainCalls',
+      expect: { equals: ['ret 32', 'ret 32', 'ret 32'] },
+    },
+    {
+      id: 'recv-nothing',
+      says: 'recv() finds nothing: EAGAIN, not ECONNREFUSED.',
+      fact: 'plainRecv',
+      expect: { equals: 'EAGAIN' },
+    },
+    {
+      id: 'recverr-send',
+      says: 'With IP_RECVERR, the sendto() after the first ICMP fails with ECONNREFUSED.',
+      fact: 'recverrAfterIcmp',
+      expect: { equals: 'ECONNREFUSED' },
+    },
+    {
+      id: 'recverr-queue',
+      says: 'With IP_RECVERR, each ICMP also waits on the error queue: origin ICMP (2), type 3, code 3, ECONNREFUSED.',
+      fact: 'errorQueue',
+      expect: { equals: ['ECONNREFUSED 2 3/3', 'ECONNREFUSED 2 3/3'] },
+    },
+  ],
 });

@@ -1,39 +1,77 @@
-/**
- * Verify: a ROUTER binds and a DEALER connects across a veth link. The server's monitor says
- * LISTENING, ACCEPTED, HANDSHAKE_SUCCEEDED; the client's CONNECT_DELAYED, CONNECTED,
- * HANDSHAKE_SUCCEEDED. On the wire: the TCP handshake, then each side's 64-byte ZMTP 3 greeting
- * (in two or three segments) and a 43-byte READY command.
- * When the server goes away its FIN becomes DISCONNECTED on the client, which starts retrying.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { onPort } from '../_lib/packets.ts';
-import { monitorEvents, names, nth, zmqSocket } from './common.ts';
+import { monitorEvents, names, nth, zmqSocket } from './_scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5555;
 
 export default defineLab({
-  id: 'zeromq/connect-accept',
   title: 'ZeroMQ monitor events next to the packets',
   verifies: `Verify: ROUTER bind and DEALER connect on port ${PORT} produce LISTENING / ACCEPTED / HANDSHAKE_SUCCEEDED on the server and CONNECT_DELAYED / CONNECTED / HANDSHAKE_SUCCEEDED on the client; the wire shows the TCP handshake, a 64-byte ZMTP 3 greeting and a 43-byte READY command from each side; the server's close becomes DISCONNECTED and then CONNECT_RETRIED on the client.`,
-  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
+  run: async (ctx: LabContext) => {
+    const { client, server, capture } = await clientServer(ctx);
+    const router = await zmqSocket(ctx, server, {
+      type: 'router',
+      bind: `tcp://${SERVER}:${PORT}`,
+    });
+    await router.waitFor('zmq:bind');
+    const dealer = await zmqSocket(ctx, client, {
+      type: 'dealer',
+      connect: `tcp://${SERVER}:${PORT}`,
+    });
+    await dealer.waitFor('zmq:handshake');
+    await router.waitFor('zmq:handshake');
+    const serverEvents = names(monitorEvents(router));
+    await router.stop();
+    await dealer.waitFor('zmq:disconnect');
+    await nth(dealer, 'zmq:connect:retry', 1, 10_000);
+    await dealer.stop();
+    const packets = await capture.stop();
+
+    const clientNames = names(monitorEvents(dealer));
+    const cut = clientNames.indexOf('handshake') + 1;
+    const conn = onPort(packets, PORT);
+    const firstPort = conn[0]?.tcp.srcPort;
+    const flow = conn.filter((p) => p.tcp.srcPort === firstPort || p.tcp.dstPort === firstPort);
+    const payloads = (fromClient: boolean) =>
+      flow
+        .filter((p) => (p.tcp.dstPort === PORT) === fromClient && p.tcp.payloadLength > 0)
+        .map((p) => p.tcp.payloadLength);
+    return {
+      inherentWaitS: 0.2,
+      facts: {
+        serverEvents,
+        clientEventsUntilHandshake: clientNames.slice(0, cut),
+        clientEventsAfterHandshake: clientNames.slice(cut),
+        firstFlags: flow.slice(0, 3).map((p) => p.tcp.flags),
+        clientPayloads: payloads(true),
+        serverPayloads: payloads(false),
+        ...greetingAndReady('client', payloads(true)),
+        ...greetingAndReady('server', payloads(false)),
+        serverFin: flow.some((p) => p.tcp.fin && p.tcp.srcPort === PORT),
+      },
+    };
+  },
   claims: [
     {
       id: 'server-events',
       says: 'The server reports bind (ZMQ_EVENT_LISTENING), then accept (ACCEPTED), then handshake (HANDSHAKE_SUCCEEDED).',
-      observe: (r) => r.facts.serverEvents,
+      fact: 'serverEvents',
       expect: { equals: ['bind', 'accept', 'handshake'] },
     },
     {
       id: 'client-events',
       says: 'The client reports connect:delay (CONNECT_DELAYED), connect (CONNECTED), handshake (HANDSHAKE_SUCCEEDED).',
-      observe: (r) => r.facts.clientEventsUntilHandshake,
+      fact: 'clientEventsUntilHandshake',
       expect: { equals: ['connect:delay', 'connect', 'handshake'] },
     },
     {
       id: 'tcp-first',
       says: 'The wire starts with the three-segment TCP handshake: CONNECTED means TCP is up, not that ZeroMQ can talk yet.',
-      observe: (r) => r.facts.firstFlags,
+      fact: 'firstFlags',
       expect: { equals: ['S', 'S.', '.'] },
     },
     {
@@ -60,66 +98,19 @@ export default defineLab({
     {
       id: 'fin',
       says: 'The disconnect is caused by a FIN from the server.',
-      observe: (r) => r.facts.serverFin,
+      fact: 'serverFin',
       expect: { equals: true },
     },
   ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
-    const capture = await ctx.capture(client);
-    const router = await zmqSocket(ctx, server, {
-      type: 'router',
-      bind: `tcp://198.51.100.2:${PORT}`,
-    });
-    await router.waitFor('zmq:bind');
-    const dealer = await zmqSocket(ctx, client, {
-      type: 'dealer',
-      connect: `tcp://198.51.100.2:${PORT}`,
-    });
-    await dealer.waitFor('zmq:handshake');
-    await router.waitFor('zmq:handshake');
-    const serverEvents = names(monitorEvents(router));
-    await router.stop();
-    await dealer.waitFor('zmq:disconnect');
-    await nth(dealer, 'zmq:connect:retry', 1, 10_000);
-    await dealer.stop();
-    const packets = await capture.stop();
-
-    const clientNames = names(monitorEvents(dealer));
-    const cut = clientNames.indexOf('handshake') + 1;
-    const conn = onPort(packets, PORT);
-    const firstPort = conn[0]?.tcp.srcPort;
-    const flow = conn.filter((p) => p.tcp.srcPort === firstPort || p.tcp.dstPort === firstPort);
-    const payloads = (fromClient: boolean) =>
-      flow
-        .filter((p) => (p.tcp.dstPort === PORT) === fromClient && p.tcp.payloadLength > 0)
-        .map((p) => p.tcp.payloadLength);
-    return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
-      inherentWaitS: 0.2,
-      facts: {
-        serverEvents,
-        clientEventsUntilHandshake: clientNames.slice(0, cut),
-        clientEventsAfterHandshake: clientNames.slice(cut),
-        firstFlags: flow.slice(0, 3).map((p) => p.tcp.flags),
-        clientPayloads: payloads(true),
-        serverPayloads: payloads(false),
-        ...greetingAndReady('client', payloads(true)),
-        ...greetingAndReady('server', payloads(false)),
-        serverFin: flow.some((p) => p.tcp.fin && p.tcp.srcPort === PORT),
-      },
-    };
-  },
 });
 
 /** The greeting is the payload up to 64 bytes; the READY command is the next segment. */
-function greetingAndReady(side: string, sizes: number[]): Record<string, number | undefined> {
+function greetingAndReady<S extends 'client' | 'server'>(side: S, sizes: number[]) {
   let sum = 0;
   let i = 0;
   while (i < sizes.length && sum < 64) sum += sizes[i++];
-  return { [`${side}GreetingBytes`]: sum, [`${side}ReadyBytes`]: sizes[i] };
+  return { [`${side}GreetingBytes`]: sum, [`${side}ReadyBytes`]: sizes[i] } as Record<
+    `${S}GreetingBytes` | `${S}ReadyBytes`,
+    number | undefined
+  >;
 }

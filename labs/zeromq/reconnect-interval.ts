@@ -1,85 +1,22 @@
-/**
- * Verify: a ZeroMQ DEALER connecting to a port nobody listens on reports connect:delay, close,
- * connect:retry for every attempt, and the wire shows one SYN → RST/ACK pair per attempt, each
- * from a new source port, spaced by ZMQ_RECONNECT_IVL (100 ms) plus a random jitter below it.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { onPort, retransmissions } from '../_lib/packets.ts';
-import { lateness, monitorEvents, names, nth, synGaps, zmqSocket } from './common.ts';
+import { lateness, monitorEvents, names, nth, synGaps, zmqSocket } from './_scenario.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
 
 const PORT = 5555;
 const ATTEMPTS = 7;
 
 export default defineLab({
-  id: 'zeromq/reconnect-interval',
   title: 'ZeroMQ retrying a refused connection',
   verifies: `Verify: a DEALER connecting to 198.51.100.2:${PORT}, where nothing listens, sends SYN → RST/ACK again and again; each attempt is reported as connect:delay, close, connect:retry, and the attempts are ZMQ_RECONNECT_IVL (100 ms) plus up to 100 ms of jitter apart.`,
-  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
-  claims: [
-    {
-      id: 'events-per-attempt',
-      says: 'The monitor reports each refused attempt as CONNECT_DELAYED, CLOSED, CONNECT_RETRIED (zeromq.js: connect:delay, close, connect:retry).',
-      observe: (r) => r.facts.firstAttemptEvents,
-      expect: { equals: ['connect:delay', 'close', 'connect:retry'] },
-    },
-    {
-      id: 'no-connected',
-      says: 'CONNECTED is never reported: a refused connect is only a delay and a retry.',
-      observe: (r) => r.facts.connectedEvents,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'pairs',
-      says: 'Every attempt on the wire is one SYN answered by one RST/ACK.',
-      observe: (r) => r.facts.everyAttemptIsSynRst,
-      expect: { equals: true },
-    },
-    {
-      id: 'new-port',
-      says: 'Each attempt comes from a new source port: the library opens a new socket, TCP does not retransmit.',
-      observe: (r) => [r.facts.distinctSourcePorts === r.facts.syns, r.facts.retransmissions],
-      expect: { equals: [true, 0] },
-    },
-    {
-      id: 'reported-min',
-      says: 'CONNECT_RETRIED carries the wait before the next attempt: never below ZMQ_RECONNECT_IVL (100 ms)…',
-      observe: (r) => r.facts.minReportedMs,
-      expect: { atLeast: 100 },
-    },
-    {
-      id: 'reported-max',
-      says: '…and never 200 ms or more: the jitter is a random value below the interval itself.',
-      observe: (r) => r.facts.maxReportedMs,
-      expect: { atMost: 199 },
-    },
-    {
-      id: 'wire-gap',
-      says: 'On the wire, SYNs leave 0.1–0.2 s apart (window widened to 0.3 s for a loaded machine).',
-      observe: (r) => r.facts.medianGapS,
-      expect: { between: [0.09, 0.3] },
-    },
-    {
-      id: 'never-early',
-      says: 'No SYN leaves before the wait the monitor announced for it (a timer can be late on a busy machine, never early).',
-      observe: (r) => r.facts.minGapMinusReportedMs,
-      expect: { atLeast: -5 },
-    },
-    {
-      id: 'gap-is-interval',
-      says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).',
-      observe: (r) => r.facts.medianLatenessMs,
-      expect: { atMost: 150 },
-    },
-  ],
-  async run(ctx) {
-    const client = await ctx.host('client');
-    const server = await ctx.host('server');
-    await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
-    const capture = await ctx.capture(client);
+  run: async (ctx: LabContext) => {
+    const { client, capture } = await clientServer(ctx);
     const dealer = await zmqSocket(ctx, client, {
       type: 'dealer',
-      connect: `tcp://198.51.100.2:${PORT}`,
+      connect: `tcp://${SERVER}:${PORT}`,
     });
     await nth(dealer, 'zmq:connect:retry', ATTEMPTS, 15_000);
     await dealer.stop();
@@ -96,9 +33,6 @@ export default defineLab({
     const gaps = synGaps(packets, PORT);
     const sorted = [...gaps].sort((a, b) => a - b);
     return {
-      hosts: ctx.hostInfo(),
-      packets,
-      events: ctx.events,
       inherentWaitS: 1.05,
       facts: {
         firstAttemptEvents: names(events.slice(0, firstRetry + 1)),
@@ -120,4 +54,60 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'events-per-attempt',
+      says: 'The monitor reports each refused attempt as CONNECT_DELAYED, CLOSED, CONNECT_RETRIED (zeromq.js: connect:delay, close, connect:retry).',
+      fact: 'firstAttemptEvents',
+      expect: { equals: ['connect:delay', 'close', 'connect:retry'] },
+    },
+    {
+      id: 'no-connected',
+      says: 'CONNECTED is never reported: a refused connect is only a delay and a retry.',
+      fact: 'connectedEvents',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'pairs',
+      says: 'Every attempt on the wire is one SYN answered by one RST/ACK.',
+      fact: 'everyAttemptIsSynRst',
+      expect: { equals: true },
+    },
+    {
+      id: 'new-port',
+      says: 'Each attempt comes from a new source port: the library opens a new socket, TCP does not retransmit.',
+      observe: (r) => [r.facts.distinctSourcePorts === r.facts.syns, r.facts.retransmissions],
+      expect: { equals: [true, 0] },
+    },
+    {
+      id: 'reported-min',
+      says: 'CONNECT_RETRIED carries the wait before the next attempt: never below ZMQ_RECONNECT_IVL (100 ms)…',
+      fact: 'minReportedMs',
+      expect: { atLeast: 100 },
+    },
+    {
+      id: 'reported-max',
+      says: '…and never 200 ms or more: the jitter is a random value below the interval itself.',
+      fact: 'maxReportedMs',
+      expect: { atMost: 199 },
+    },
+    {
+      id: 'wire-gap',
+      says: 'On the wire, SYNs leave 0.1–0.2 s apart (window widened to 0.3 s for a loaded machine).',
+      fact: 'medianGapS',
+      expect: { between: [0.09, 0.3] },
+    },
+    {
+      id: 'never-early',
+      says: 'No SYN leaves before the wait the monitor announced for it (a timer can be late on a busy machine, never early).',
+      fact: 'minGapMinusReportedMs',
+      expect: { atLeast: -5 },
+    },
+    {
+      id: 'gap-is-interval',
+      says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).',
+      fact: 'medianLatenessMs',
+      expect: { atMost: 150 },
+    },
+  ],
 });

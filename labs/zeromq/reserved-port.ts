@@ -1,48 +1,17 @@
-/**
- * Verify: with 40500 listed in net.ipv4.ip_local_reserved_ports, a DEALER retrying
- * 127.0.0.1:40500 inside ip_local_port_range 40490–40510 never gets 40500 as its source port, so
- * it can never connect to itself: every attempt is SYN → RST/ACK from another port.
- */
 import { defineLab } from '../_lib/define.ts';
+import type { LabContext } from '../_lib/types.ts';
 import { tcp } from '../_lib/packets.ts';
-import { monitorEvents, nth, zmqSocket } from './common.ts';
+import { monitorEvents, nth, zmqSocket } from './_scenario.ts';
 
 const TARGET = 40500;
 const ATTEMPTS = 60;
 
 export default defineLab({
-  id: 'zeromq/reserved-port',
   title: 'ip_local_reserved_ports prevents the self-connection',
   verifies: `Verify: with ip_local_reserved_ports = ${TARGET} and ip_local_port_range 40490–40510, ${ATTEMPTS} reconnect attempts of a DEALER to 127.0.0.1:${TARGET} all come from other source ports and are all refused; the socket never connects to itself.`,
-  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
-  claims: [
-    {
-      id: 'never-source',
-      says: `Port ${TARGET} is never chosen as a source port.`,
-      observe: (r) => r.facts.attemptsFrom40500,
-      expect: { equals: 0 },
-    },
-    {
-      id: 'all-refused',
-      says: 'Every attempt is refused (SYN, RST/ACK) and the monitor never reports CONNECTED.',
-      observe: (r) => [r.facts.syns === r.facts.rsts, r.facts.connected],
-      expect: { equals: [true, 0] },
-    },
-    {
-      id: 'enough',
-      says: `At least ${ATTEMPTS} attempts were watched, covering every even port of the range several times.`,
-      observe: (r) => r.facts.syns,
-      expect: { atLeast: ATTEMPTS },
-    },
-    {
-      id: 'ports',
-      says: 'The source ports still come from the range, with the reserved one skipped.',
-      observe: (r) => r.facts.distinctSourcePorts,
-      expect: { atLeast: 8 },
-    },
-  ],
-  async run(ctx) {
+  run: async (ctx: LabContext) => {
     const host = await ctx.host('host', {
       sysctls: {
         'net.ipv4.ip_local_port_range': '40490 40510',
@@ -61,8 +30,6 @@ export default defineLab({
     const syns = tcp(packets).filter((p) => p.tcp.syn && !p.tcp.ack && p.tcp.dstPort === TARGET);
     return {
       hosts: [{ name: 'host', addrs: ['127.0.0.1'] }],
-      packets,
-      events: ctx.events,
       inherentWaitS: 0.9,
       facts: {
         syns: syns.length,
@@ -74,4 +41,30 @@ export default defineLab({
       },
     };
   },
+  claims: [
+    {
+      id: 'never-source',
+      says: `Port ${TARGET} is never chosen as a source port.`,
+      fact: 'attemptsFrom40500',
+      expect: { equals: 0 },
+    },
+    {
+      id: 'all-refused',
+      says: 'Every attempt is refused (SYN, RST/ACK) and the monitor never reports CONNECTED.',
+      observe: (r) => [r.facts.syns === r.facts.rsts, r.facts.connected],
+      expect: { equals: [true, 0] },
+    },
+    {
+      id: 'enough',
+      says: `At least ${ATTEMPTS} attempts were watched, covering every even port of the range several times.`,
+      fact: 'syns',
+      expect: { atLeast: ATTEMPTS },
+    },
+    {
+      id: 'ports',
+      says: 'The source ports still come from the range, with the reserved one skipped.',
+      fact: 'distinctSourcePorts',
+      expect: { atLeast: 8 },
+    },
+  ],
 });

@@ -1,18 +1,9 @@
-/**
- * Verify: the incident of libzmq issue #4588 with the real library (libzmq 4.3.5 from the zeromq
- * npm package). DEALER, PAIR, REQ, SUB and PUSH sockets, each alone in its own namespace with
- * ip_local_port_range 40490–40510, connect to 127.0.0.1:40500 where nothing listens. Each one
- * eventually gets 40500 as its own source port and connects to itself. DEALER and PAIR accept
- * themselves as peer: the ZMTP handshake succeeds, a message sent comes back, and the socket
- * stays connected to itself with no FIN and no further reconnect. REQ, SUB and PUSH reject
- * themselves: CONNECTED then DISCONNECTED, a FIN at once, and then silence: no reconnect ever.
- */
-import type { Host } from '../_lib/context.ts';
+import type { Host, LabContext } from '../_lib/types.ts';
 import { defineLab } from '../_lib/define.ts';
 import { tcp } from '../_lib/packets.ts';
 import { tcpSockets } from '../_lib/observe.ts';
 import type { LabEvent } from '../_lib/types.ts';
-import { monitorEvents, names, zmqSocket, type ZmqConfig } from './common.ts';
+import { monitorEvents, names, zmqSocket, type ZmqConfig } from './_scenario.ts';
 
 const TARGET = 40500;
 const RANGE = '40490 40510';
@@ -40,11 +31,122 @@ const per = (type: string, key: keyof Outcome) => (r: { facts: Record<string, un
   (r.facts[type] as Outcome)[key];
 
 export default defineLab({
-  id: 'zeromq/self-connect',
   title: 'A ZeroMQ socket connected to itself',
   verifies: `Verify: DEALER, PAIR, REQ, SUB and PUSH sockets connecting to 127.0.0.1:${TARGET}, inside ip_local_port_range ${RANGE.replace(' ', '–')} with nothing listening, each end up connected to themselves; DEALER and PAIR complete the ZMTP handshake with themselves and stay stuck (no FIN, no reconnect, their own messages echo back); REQ, SUB and PUSH see CONNECTED then DISCONNECTED, send a FIN at once, and never reconnect.`,
-  // The Node probe zeromq/zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
   probes: [],
+  run: async (ctx: LabContext) => {
+    // Five independent namespaces: set up at once.
+    const hosts: Record<string, Host> = Object.fromEntries(
+      await Promise.all(
+        TYPES.map(
+          async (type) =>
+            [
+              type,
+              await ctx.host(type, { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } }),
+            ] as const,
+        ),
+      ),
+    );
+    const outcomes = await Promise.all(
+      TYPES.map(async (type): Promise<[string, Outcome]> => {
+        const host = hosts[type];
+        // The recording keeps one capture, the DEALER's: the stuck case, the BAD trace.
+        const capture = await ctx.capture(host, 'lo', { record: type === 'dealer' });
+        const probe = await zmqSocket(ctx, host, {
+          type,
+          connect: `tcp://127.0.0.1:${TARGET}`,
+          handshakeIvl: HANDSHAKE_IVL_MS,
+          echo: 'ping',
+        });
+        const connected = await probe.waitFor('zmq:connect', 30_000);
+        // Watch: a new attempt after the self-connection would be a connect:retry or connect:delay.
+        const retried = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            clearInterval(poll);
+            resolve(false);
+          }, WATCH_MS);
+          const poll = setInterval(() => {
+            if (
+              probe.events.some(
+                (e) => e.t > connected.t && /^zmq:connect:(retry|delay)$/.test(e.event),
+              )
+            ) {
+              clearTimeout(timer);
+              clearInterval(poll);
+              resolve(true);
+            }
+          }, 20);
+        });
+        const sockets = await tcpSockets(host);
+        const self = sockets.find(
+          (s) => s.local === `127.0.0.1:${TARGET}` && s.peer === `127.0.0.1:${TARGET}`,
+        );
+        ctx.note(host, 'ss', {
+          state: self?.state ?? '(none)',
+          local: self?.local,
+          peer: self?.peer,
+        });
+        // Capture first: closing the socket at the end sends a FIN of its own, which is not evidence.
+        const packets = await capture.stop();
+        await probe.stop();
+        const selfPackets = tcp(packets).filter(
+          (p) => p.tcp.srcPort === TARGET && p.tcp.dstPort === TARGET,
+        );
+        const payloads = selfPackets
+          .filter((p) => p.tcp.payloadLength > 0)
+          .map((p) => p.tcp.payloadLength);
+        let sum = 0;
+        let i = 0;
+        while (i < payloads.length && sum < 64) sum += payloads[i++];
+        const events = monitorEvents(probe);
+        const after = events.filter((e: LabEvent) => e.t >= connected.t);
+        const echo = probe.events.find((e) => e.event === 'echo');
+        return [
+          type,
+          {
+            selfConnected: selfPackets.some((p) => p.tcp.flags === 'S'),
+            attemptsBefore: events.filter(
+              (e) => e.event === 'zmq:connect:retry' && e.t < connected.t,
+            ).length,
+            retryWaitS:
+              events
+                .filter((e) => e.event === 'zmq:connect:retry' && e.t < connected.t)
+                .reduce((s, e) => s + Number(e.interval ?? 0), 0) / 1000,
+            eventsAfterSelf: names(after),
+            echo: echo ? String(echo.received) : null,
+            readyBytes: payloads[i],
+            finAfterSelf: selfPackets.some((p) => p.tcp.fin),
+            selfFlags: selfPackets.map((p) => p.tcp.flags),
+            retriedWithinWatch: retried,
+            ssState: self?.state ?? '(none)',
+          },
+        ];
+      }),
+    );
+    return {
+      // The ladder shows the DEALER's capture.
+      hosts: [{ name: 'dealer', addrs: ['127.0.0.1'] }],
+      // The watch, plus the reconnect intervals of the socket that waited longest for its turn
+      // to pick port 40500 (the walk through the port range is the phenomenon itself).
+      inherentWaitS: WATCH_MS / 1000 + Math.max(...outcomes.map(([, o]) => o.retryWaitS)),
+      facts: {
+        ...Object.fromEntries(outcomes),
+        // Flat copies for quoting in the chapter.
+        ...Object.fromEntries(
+          outcomes.flatMap(([type, o]) => [
+            [`${type}Events`, o.eventsAfterSelf.join(', ')],
+            [`${type}State`, o.ssState],
+            [`${type}ReadyBytes`, o.readyBytes],
+            [`${type}AttemptsBefore`, o.attemptsBefore],
+          ]),
+        ),
+        dealerEcho: outcomes.find(([t]) => t === 'dealer')![1].echo,
+        watchS: WATCH_MS / 1000,
+        handshakeIvlMs: HANDSHAKE_IVL_MS,
+      },
+    };
+  },
   claims: [
     {
       id: 'all-self',
@@ -117,123 +219,4 @@ export default defineLab({
       expect: { equals: [43, 28, 40, 27, 28] },
     },
   ],
-  async run(ctx) {
-    // Five independent namespaces: set up at once.
-    const hosts: Record<string, Host> = Object.fromEntries(
-      await Promise.all(
-        TYPES.map(
-          async (type) =>
-            [
-              type,
-              await ctx.host(type, { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } }),
-            ] as const,
-        ),
-      ),
-    );
-    const captured: Record<string, import('../_lib/types.ts').Packet[]> = {};
-    let dealerPcap: Buffer | undefined;
-    const outcomes = await Promise.all(
-      TYPES.map(async (type): Promise<[string, Outcome]> => {
-        const host = hosts[type];
-        const capture = await ctx.capture(host, 'lo');
-        const probe = await zmqSocket(ctx, host, {
-          type,
-          connect: `tcp://127.0.0.1:${TARGET}`,
-          handshakeIvl: HANDSHAKE_IVL_MS,
-          echo: 'ping',
-        });
-        const connected = await probe.waitFor('zmq:connect', 30_000);
-        // Watch: a new attempt after the self-connection would be a connect:retry or connect:delay.
-        const retried = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            clearInterval(poll);
-            resolve(false);
-          }, WATCH_MS);
-          const poll = setInterval(() => {
-            if (
-              probe.events.some(
-                (e) => e.t > connected.t && /^zmq:connect:(retry|delay)$/.test(e.event),
-              )
-            ) {
-              clearTimeout(timer);
-              clearInterval(poll);
-              resolve(true);
-            }
-          }, 20);
-        });
-        const sockets = await tcpSockets(host);
-        const self = sockets.find(
-          (s) => s.local === `127.0.0.1:${TARGET}` && s.peer === `127.0.0.1:${TARGET}`,
-        );
-        ctx.note(host, 'ss', {
-          state: self?.state ?? '(none)',
-          local: self?.local,
-          peer: self?.peer,
-        });
-        // Capture first: closing the socket at the end sends a FIN of its own, which is not evidence.
-        const packets = await capture.stop();
-        await probe.stop();
-        captured[type] = packets;
-        if (type === 'dealer') dealerPcap = capture.pcap;
-        const selfPackets = tcp(packets).filter(
-          (p) => p.tcp.srcPort === TARGET && p.tcp.dstPort === TARGET,
-        );
-        const payloads = selfPackets
-          .filter((p) => p.tcp.payloadLength > 0)
-          .map((p) => p.tcp.payloadLength);
-        let sum = 0;
-        let i = 0;
-        while (i < payloads.length && sum < 64) sum += payloads[i++];
-        const events = monitorEvents(probe);
-        const after = events.filter((e: LabEvent) => e.t >= connected.t);
-        const echo = probe.events.find((e) => e.event === 'echo');
-        return [
-          type,
-          {
-            selfConnected: selfPackets.some((p) => p.tcp.flags === 'S'),
-            attemptsBefore: events.filter(
-              (e) => e.event === 'zmq:connect:retry' && e.t < connected.t,
-            ).length,
-            retryWaitS:
-              events
-                .filter((e) => e.event === 'zmq:connect:retry' && e.t < connected.t)
-                .reduce((s, e) => s + Number(e.interval ?? 0), 0) / 1000,
-            eventsAfterSelf: names(after),
-            echo: echo ? String(echo.received) : null,
-            readyBytes: payloads[i],
-            finAfterSelf: selfPackets.some((p) => p.tcp.fin),
-            selfFlags: selfPackets.map((p) => p.tcp.flags),
-            retriedWithinWatch: retried,
-            ssState: self?.state ?? '(none)',
-          },
-        ];
-      }),
-    );
-    // The recording keeps one capture, the DEALER's, so its .pcap and its packets are the same.
-    ctx.pcaps.splice(0, ctx.pcaps.length, ...(dealerPcap ? [dealerPcap] : []));
-    return {
-      // The ladder shows the DEALER's capture: the stuck case, the notes' BAD trace.
-      hosts: [{ name: 'dealer', addrs: ['127.0.0.1'] }],
-      packets: captured.dealer,
-      events: ctx.events,
-      // The watch, plus the reconnect intervals of the socket that waited longest for its turn
-      // to pick port 40500 (the walk through the port range is the phenomenon itself).
-      inherentWaitS: WATCH_MS / 1000 + Math.max(...outcomes.map(([, o]) => o.retryWaitS)),
-      facts: {
-        ...Object.fromEntries(outcomes),
-        // Flat copies for quoting in the chapter.
-        ...Object.fromEntries(
-          outcomes.flatMap(([type, o]) => [
-            [`${type}Events`, o.eventsAfterSelf.join(', ')],
-            [`${type}State`, o.ssState],
-            [`${type}ReadyBytes`, o.readyBytes],
-            [`${type}AttemptsBefore`, o.attemptsBefore],
-          ]),
-        ),
-        dealerEcho: outcomes.find(([t]) => t === 'dealer')![1].echo,
-        watchS: WATCH_MS / 1000,
-        handshakeIvlMs: HANDSHAKE_IVL_MS,
-      },
-    };
-  },
 });

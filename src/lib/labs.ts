@@ -1,28 +1,23 @@
 /**
- * Build-time access to labs and their recordings for the components. Every lookup either returns
- * what was asked for or throws an error naming the allowed values, so a typo in a page's props
- * fails the build instead of rendering an empty card.
+ * Build-time access to labs, their recordings and their source files for the components. Every
+ * lookup either returns what was asked for or throws an error naming the allowed values, so a
+ * typo in a page's props fails the build instead of rendering an empty card.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getCollection, getEntry } from 'astro:content';
-import { labs, findLab } from '../../labs/index.ts';
-import type { LabDefinition, LabRun } from '../../labs/_lib/types.ts';
-
-const knownLabs = () =>
-  labs.length ? labs.map((l) => l.id).join(', ') : '(none registered in labs/index.ts)';
+import { findLab, labs } from '../../labs/index.ts';
+import { recordingPath } from '../../labs/_lib/recordings.ts';
+import type { Lab, LabRun } from '../../labs/_lib/types.ts';
 
 /** The registered lab with this id; throws listing the known ids. */
-export function requireLab(id: string): LabDefinition {
+export function requireLab(id: string): Lab {
   const lab = findLab(id);
-  if (!lab) throw new Error(`Unknown lab "${id}". Known lab ids: ${knownLabs()}`);
+  if (!lab) {
+    const known = labs.map((l) => l.id).join(', ') || '(none: no lab files under labs/)';
+    throw new Error(`Unknown lab "${id}". Known lab ids: ${known}`);
+  }
   return lab;
-}
-
-/** `labs/<chapter>/recorded/<name>.<ext>`, relative to the project root. */
-export function recordedPath(id: string, ext: 'json' | 'pcap'): string {
-  const [chapter, name] = id.split('/');
-  return `labs/${chapter}/recorded/${name}.${ext}`;
 }
 
 /** The committed recording of a registered lab; throws if the lab or its recording is missing. */
@@ -31,14 +26,14 @@ export async function requireRecording(id: string): Promise<LabRun> {
   const entry = await getEntry('recorded', id);
   if (!entry) {
     throw new Error(
-      `Lab "${id}" has no recording: expected ${recordedPath(id, 'json')}. ` +
+      `Lab "${id}" has no recording: expected ${recordingPath(id, 'json')}. ` +
         `Record it on Linux with \`npm run labs:record -- ${id}\` and commit the .json and .pcap.`,
     );
   }
   if (entry.data.id !== id) {
-    throw new Error(`${recordedPath(id, 'json')} records lab "${entry.data.id}", not "${id}".`);
+    throw new Error(`${recordingPath(id, 'json')} records lab "${entry.data.id}", not "${id}".`);
   }
-  return entry.data;
+  return entry.data as LabRun;
 }
 
 /** Ids of all committed recordings that have a .pcap beside them. */
@@ -49,55 +44,74 @@ export async function recordedPcaps(): Promise<string[]> {
 
 /** Absolute path of a lab's recorded capture (the build runs from the project root). */
 export function pcapFile(id: string): string {
-  return resolve(recordedPath(id, 'pcap'));
+  return resolve(recordingPath(id, 'pcap'));
 }
 
 /** Site URL of a lab's recorded capture; throws if the .pcap is not committed. */
 export function pcapHref(id: string): string {
   if (!existsSync(pcapFile(id))) {
     throw new Error(
-      `Lab "${id}" has no capture: expected ${recordedPath(id, 'pcap')} next to its .json.`,
+      `Lab "${id}" has no capture: expected ${recordingPath(id, 'pcap')} next to its .json.`,
     );
   }
   return `${import.meta.env.BASE_URL.replace(/\/$/, '')}/recorded/${id}.pcap`;
 }
 
-// Keys look like `../../labs/handshakes/client.c`; the registry names probes relative to labs/.
-const probeFiles = import.meta.glob<string>('../../labs/**/*.{c,h}', {
-  query: '?raw',
-  import: 'default',
-  eager: true,
-});
-const probes = new Map(
-  Object.entries(probeFiles).map(([k, src]) => [k.replace(/^\.\.\/\.\.\/labs\//, ''), src]),
+// Keys look like `../../labs/handshakes/tcp-client.c`; sources are named relative to labs/.
+const files = import.meta.glob<string>(
+  ['../../labs/**/*.{c,h,ts}', '!../../labs/*/recorded/**', '!../../labs/_lib/vm/**'],
+  { query: '?raw', import: 'default', eager: true },
+);
+const sources = new Map(
+  Object.entries(files).map(([k, src]) => [k.replace(/^\.\.\/\.\.\/labs\//, ''), src]),
 );
 
-/** Source text of a probe named relative to labs/ (e.g. `probes/common.h`); throws listing the known files. */
-export function probeSource(path: string): string {
-  const src = probes.get(path);
-  if (src === undefined)
+/** Text of a file named relative to labs/ (`probes/common.h`); throws listing the known files. */
+export function sourceText(path: string): string {
+  const src = sources.get(path);
+  if (src === undefined) {
     throw new Error(
-      `Unknown probe "${path}". C files under labs/: ${[...probes.keys()].join(', ')}`,
+      `Unknown source "${path}". Files under labs/: ${[...sources.keys()].join(', ')}`,
     );
+  }
   return src;
 }
 
 /**
- * Throws unless the current Starlight page lists `id` in its frontmatter `labs`: the tests read
- * that list to check every lab is linked by a chapter, so a card must not bypass it.
+ * The files a lab file or probe refers to, relative to labs/: a C file's `#include "..."` (beside
+ * it, else in labs/probes, as the compiler's -I finds them) and a TypeScript file's relative
+ * imports.
  */
-export function requireListedOnPage(locals: App.Locals, id: string): void {
-  let entry: { id: string; filePath?: string; data: { labs?: string[] } };
-  try {
-    entry = locals.starlightRoute.entry as typeof entry;
-  } catch {
-    return; // Not a Starlight page (e.g. a custom route): there is no frontmatter to keep in sync.
+export function referencedFiles(path: string): string[] {
+  const text = sourceText(path);
+  const dir = path.split('/').slice(0, -1);
+  const join = (rel: string) => {
+    const parts = [...dir];
+    for (const seg of rel.split('/')) {
+      if (seg === '..') parts.pop();
+      else if (seg !== '.') parts.push(seg);
+    }
+    return parts.join('/');
+  };
+  if (path.endsWith('.ts')) {
+    return [...text.matchAll(/^(?:import|export)\b[^;]*?from\s+'(\.{1,2}\/[^']+\.ts)'/gms)]
+      .map((m) => join(m[1]!))
+      .filter((f) => sources.has(f));
   }
-  const listed = entry.data.labs ?? [];
-  if (!listed.includes(id)) {
-    throw new Error(
-      `${entry.filePath ?? entry.id} shows lab "${id}" but its frontmatter does not list it: ` +
-        `add it to \`labs: [${[...listed, id].join(', ')}]\`.`,
-    );
-  }
+  return [...text.matchAll(/^#include\s+"([^"]+)"/gm)].flatMap((m) => {
+    const found = [join(m[1]!), `probes/${m[1]}`].find((f) => sources.has(f));
+    return found ? [found] : [];
+  });
+}
+
+/** Every source file a reader can reach from the labs: each lab's file and probes, transitively. */
+export function publishedSources(): string[] {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path) || !sources.has(path)) return;
+    seen.add(path);
+    referencedFiles(path).forEach(visit);
+  };
+  for (const lab of labs) [lab.source, ...lab.probes].forEach(visit);
+  return [...seen].sort();
 }

@@ -3,7 +3,9 @@
  * a page's URL, the chapter a page belongs to, and where a lab's card (its evidence) lives.
  */
 import type { CollectionEntry } from 'astro:content';
-import { chapters } from '../chapters.ts';
+import { chapters } from '../../content/chapters.ts';
+import { findLab } from '../../labs/index.ts';
+import type { Lab } from '../../labs/_lib/types.ts';
 
 type Doc = CollectionEntry<'docs'>;
 
@@ -31,7 +33,7 @@ export function slugify(text: string): string {
     .replace(/-$/, '');
 }
 
-/** Written chapters as docs entries, in the reading order of src/chapters.ts. */
+/** Written chapters as docs entries, in the reading order of content/chapters.ts. */
 export function chapterEntries(docs: Doc[]): Array<{ slug: string; label: string; entry: Doc }> {
   return chapters.flatMap((c) => {
     const entry = docs.find((d) => d.id === c.slug || d.id === `${c.slug}/index`);
@@ -39,29 +41,30 @@ export function chapterEntries(docs: Doc[]): Array<{ slug: string; label: string
   });
 }
 
+/** URL of a lab's card on the page that shows it, or undefined when no page shows it. */
+export function labHref(lab: Pick<Lab, 'id' | 'page'>): string | undefined {
+  return lab.page ? `${pageHref({ id: lab.page })}#${labAnchor(lab.id)}` : undefined;
+}
+
 /**
  * URL of the evidence a myth or answer names: a `#fragment` of its own page, or the card of a lab
- * on the page whose frontmatter lists it. Throws when no page shows that lab.
+ * on the page that shows it with `<LabCard>`. Throws when no page shows that lab.
  */
-export function evidenceHref(
-  ref: string,
-  page: Pick<Doc, 'id'>,
-  docs: Doc[],
-  absolute: boolean,
-): string {
+export function evidenceHref(ref: string, page: Pick<Doc, 'id'>, absolute: boolean): string {
   if (ref.startsWith('#')) return absolute ? `${pageHref(page)}${ref}` : ref;
-  const shown = docs.find((d) => d.data.labs?.includes(ref));
-  if (!shown) {
+  const lab = findLab(ref);
+  if (!lab?.page) {
     throw new Error(
-      `content/${page.id}: evidence "${ref}" names a lab that no chapter shows. ` +
-        `Use a "#section-anchor" or a lab listed in some chapter's \`labs\` frontmatter.`,
+      `content/${page.id}: evidence "${ref}" names ${lab ? 'a lab that no page shows' : 'no lab'}. ` +
+        'Use a "#section-anchor" or the id of a lab shown by a <LabCard> on some page.',
     );
   }
   const href = `#${labAnchor(ref)}`;
-  return absolute || shown.id !== page.id ? `${pageHref(shown)}${href}` : href;
+  const samePage = pageHref({ id: lab.page }) === pageHref(page);
+  return absolute || !samePage ? `${pageHref({ id: lab.page })}${href}` : href;
 }
 
-/** URL of a probe's source page: `teardown/linger.c` → `/probes/teardown/linger.c/`. */
-export function probeHref(path: string): string {
-  return `${base()}/probes/${path}/`;
+/** URL of a source file's page: `teardown/linger.c` → `/source/teardown/linger.c/`. */
+export function sourceHref(path: string, line?: number): string {
+  return `${base()}/source/${path}/${line ? `#L${line}` : ''}`;
 }

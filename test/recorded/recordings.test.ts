@@ -7,19 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labs } from '../../labs/index.ts';
 import { decodePcap } from '../../labs/_lib/pcap.ts';
-import type { LabRun } from '../../labs/_lib/types.ts';
+import { readRecording, recordingPath, REPO_DIR } from '../../labs/_lib/recordings.ts';
 import { assertClaim } from '../support/claims.ts';
-import { ROOT } from '../support/cli.ts';
-
-function recordingPaths(id: string) {
-  const [chapter, name] = id.split('/');
-  const dir = join(ROOT, 'labs', chapter, 'recorded');
-  return { json: join(dir, `${name}.json`), pcap: join(dir, `${name}.pcap`) };
-}
 
 describe.each(labs.map((lab) => [lab.id, lab] as const))('recording of %s', (id, lab) => {
-  const paths = recordingPaths(id);
-  const run = existsSync(paths.json) ? (JSON.parse(readFileSync(paths.json, 'utf8')) as LabRun) : undefined;
+  const paths = {
+    json: join(REPO_DIR, recordingPath(id, 'json')),
+    pcap: join(REPO_DIR, recordingPath(id, 'pcap')),
+  };
+  const run = readRecording(id);
 
   it('exists, with the kernel it was recorded on', () => {
     expect(run, `missing ${paths.json}: run npm run labs:record -- ${id}`).toBeDefined();

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { labs } from '../../labs/index.ts';
+import { readRecording } from '../../labs/_lib/recordings.ts';
 import { BASELINE_SYSCTLS } from '../../labs/_lib/baseline.ts';
 
 const ip = (...args: string[]) =>
@@ -15,11 +16,8 @@ const ip = (...args: string[]) =>
 function touchedSysctls(): string[] {
   const keys = new Set(Object.keys(BASELINE_SYSCTLS));
   for (const lab of labs) {
-    const [chapter, name] = lab.id.split('/');
-    const file = new URL(`../../labs/${chapter}/recorded/${name}.json`, import.meta.url);
-    if (!existsSync(file)) continue;
-    const run = JSON.parse(readFileSync(file, 'utf8')) as { sysctls: Record<string, string> };
-    for (const key of Object.keys(run.sysctls)) keys.add(key.split(':').pop()!);
+    const run = readRecording(lab.id);
+    for (const key of Object.keys(run?.sysctls ?? {})) keys.add(key.split(':').pop()!);
   }
   return [...keys].sort();
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { BenchResult } from '../../labs/epoll/bench.ts';
+import type { BenchResult } from '../../labs/epoll/_bench.ts';
 import {
   decadeRange,
   defaultChartOptions,

@@ -2,17 +2,11 @@
  * How the tests, the stress script and the benchmark schedule labs: slowest first by their
  * recorded wall time, several at a time, results in the order asked for.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { median, runEach, slowestFirst } from '../../labs/_lib/subprocess.ts';
-import { LABS_DIR } from '../../labs/_lib/probes.ts';
+import { readRecording } from '../../labs/_lib/recordings.ts';
 
-const recordedMs = (id: string) => {
-  const [chapter, name] = id.split('/');
-  return JSON.parse(readFileSync(join(LABS_DIR, chapter, 'recorded', `${name}.json`), 'utf8'))
-    .wallMs as number;
-};
+const recordedMs = (id: string) => readRecording(id)!.wallMs;
 
 describe('slowestFirst', () => {
   const ids = [

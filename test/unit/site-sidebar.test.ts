@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chapters, sidebar, writtenChapters } from '../../src/chapters.ts';
+import { chapters } from '../../content/chapters.ts';
+import { sidebar, writtenChapters } from '../../src/chapters.ts';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

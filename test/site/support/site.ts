@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { chapters } from '../../../src/chapters.ts';
+import { chapters } from '../../../content/chapters.ts';
 import { launchChromium } from './chromium.ts';
 import type { SiteContext } from './global-setup.ts';
 
@@ -21,7 +21,7 @@ export function sitePages(): string[] {
     .sort();
 }
 
-/** The chapters of src/chapters.ts that the build has a page for, as URL paths (`/handshakes/`). */
+/** The chapters of content/chapters.ts that the build has a page for, as URL paths (`/handshakes/`). */
 export function chapterPaths(): string[] {
   const built = new Set(sitePages());
   return chapters.map((c) => `/${c.slug}/`).filter((path) => built.has(path));

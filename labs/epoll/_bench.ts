@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, machine, release, version } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LabContext } from '../_lib/context.ts';
+import { SandboxContext } from '../_lib/context.ts';
 import { EXIT, LabError } from '../_lib/errors.ts';
 import { LABS_DIR } from '../_lib/probes.ts';
 import { insideSandbox, prepareSandbox, runInSandbox, sandboxPrivilege } from '../_lib/sandbox.ts';
@@ -138,7 +138,7 @@ async function main(): Promise<number> {
     throw new LabError(EXIT.usage, '--runs must be an integer in [1, 50].');
   if (!insideSandbox()) return runInSandbox([process.argv[1]!, ...process.argv.slice(2)]);
 
-  const ctx = new LabContext();
+  const ctx = new SandboxContext();
   prepareSandbox(() => void ctx.cleanup().finally(() => process.exit(EXIT.interrupted)));
   const started = performance.now();
   try {

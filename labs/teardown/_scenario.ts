@@ -1,41 +1,87 @@
 /**
- * The orderly-close scenario shared by two labs: one connection on port 5001, one side calls
+ * What the Teardown labs share, on `clientServer()` (_lib/topology.ts): a way to advance a
+ * probe's scripted step (SIGUSR1), readers for the `state` events the probes' sock_diag watcher
+ * prints, and the orderly-close scenario of two labs: one connection on port 5001, one side calls
  * close() first, the other reads the end of file and closes only when the lab says so, so the
  * half-closed middle (FIN-WAIT-2 facing CLOSE-WAIT) can be sampled on both ends.
  */
-import type { LabContext } from '../_lib/context.ts';
 import { tcpSockets, type SsSocket } from '../_lib/observe.ts';
-import type { Claim, LabObservation } from '../_lib/types.ts';
-import {
-  CLIENT_ADDR,
-  SERVER_ADDR,
-  from,
-  gapS,
-  nextStep,
-  segmentsAfterHandshake,
-  stateEvent,
-  stateWalk,
-  twoHosts,
-  waitForState,
-} from './scenario.ts';
+import { onPort } from '../_lib/packets.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import type { Claim, LabContext, LabEvent, Packet, Probe } from '../_lib/types.ts';
+
+/** Lets a probe waiting in `wait_step()` take its next step (SIGUSR1). */
+export async function nextStep(probe: Probe): Promise<void> {
+  await probe.waitFor('waiting');
+  probe.signal('SIGUSR1');
+}
+
+/** Waits until the probe's watcher reports the connection in `state` (`GONE` once it is gone). */
+export function waitForState(probe: Probe, state: string, timeoutMs = 15_000): Promise<LabEvent> {
+  return probe.waitFor((e) => e.event === 'state' && e.state === state, timeoutMs);
+}
+
+/** The states the probe's watcher saw, in order (a timer change within a state is not a step). */
+export function stateWalk(probe: Probe): string[] {
+  const walk: string[] = [];
+  for (const e of probe.events) {
+    if (e.event === 'state' && walk.at(-1) !== e.state) walk.push(String(e.state));
+  }
+  return walk;
+}
+
+/** The watcher's first event in `state` that has a timer running, else its first event in it. */
+export function stateEvent(probe: Probe, state: string): LabEvent | undefined {
+  const inState = probe.events.filter((e) => e.event === 'state' && e.state === state);
+  return inState.find((e) => e.timer !== 'off') ?? inState[0];
+}
+
+/** `client:F.`-style labels for the segments of one port after its handshake, in capture order. */
+export function segmentsAfterHandshake(packets: Packet[], port: number): string[] {
+  return onPort(packets, port)
+    .filter((p) => !p.tcp.syn)
+    .slice(1) // the handshake's final ACK
+    .map((p) => `${p.ip.src === CLIENT ? 'client' : 'server'}:${p.tcp.flags}`);
+}
+
+/** Seconds from the first packet matching `a` to the first later packet matching `b`. */
+export function gapS(
+  packets: Packet[],
+  port: number,
+  a: (p: Packet) => boolean,
+  b: (p: Packet) => boolean,
+): number | undefined {
+  const tcpPackets = onPort(packets, port);
+  const i = tcpPackets.findIndex(a);
+  if (i < 0) return undefined;
+  const j = tcpPackets.findIndex((p, k) => k > i && b(p));
+  return j < 0 ? undefined : round6(tcpPackets[j].t - tcpPackets[i].t);
+}
+
+/** A segment from this host's address carrying these flags (exactly, e.g. `F.`). */
+export const from = (addr: string, flags: string) => (p: Packet) =>
+  p.ip.src === addr && p.tcp?.flags === flags;
+
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+// The orderly-close scenario.
 
 export const PORT = 5001;
 
-export async function orderlyClose(
-  ctx: LabContext,
-  first: 'client' | 'server',
-): Promise<LabObservation> {
-  const { client, server, capture } = await twoHosts(ctx);
+export async function orderlyClose(ctx: LabContext, first: 'client' | 'server') {
+  const { client, server, capture } = await clientServer(ctx);
   const listener = ctx.probe(server, 'teardown/orderly-close.c', [
     'server',
-    SERVER_ADDR,
+    SERVER,
     PORT,
     first === 'server' ? 'first' : 'second',
   ]);
   await listener.waitFor('listening');
   const connector = ctx.probe(client, 'teardown/orderly-close.c', [
     'client',
-    SERVER_ADDR,
+    SERVER,
     PORT,
     first === 'client' ? 'first' : 'second',
   ]);
@@ -58,14 +104,11 @@ export async function orderlyClose(
   };
   const packets = await capture.stop();
 
-  const activeAddr = first === 'client' ? CLIENT_ADDR : SERVER_ADDR;
-  const passiveAddr = first === 'client' ? SERVER_ADDR : CLIENT_ADDR;
+  const activeAddr = first === 'client' ? CLIENT : SERVER;
+  const passiveAddr = first === 'client' ? SERVER : CLIENT;
   const finWait2 = stateEvent(active, 'FIN-WAIT-2');
   const timeWait = stateEvent(active, 'TIME-WAIT');
   return {
-    hosts: ctx.hostInfo(),
-    packets,
-    events: ctx.events,
     facts: {
       segments: segmentsAfterHandshake(packets, PORT),
       activeStateAfterClose: active.events.find((e) => e.event === 'closed')?.state,
@@ -105,19 +148,24 @@ function ms(s: number | undefined): number | undefined {
   return s === undefined ? undefined : Math.round(s * 1e6) / 1e3;
 }
 
+export type OrderlyFacts = Awaited<ReturnType<typeof orderlyClose>>['facts'];
+
 /** Claims for either order; `a` is the side that closes first, `p` the other. */
-export function orderlyClaims(a: 'client' | 'server', p: 'client' | 'server'): Claim[] {
+export function orderlyClaims(
+  a: 'client' | 'server',
+  p: 'client' | 'server',
+): Claim<OrderlyFacts>[] {
   return [
     {
       id: 'segments',
       says: `Four segments after the handshake: ${a} FIN, ${p} ACK, ${p} FIN, ${a} ACK.`,
-      observe: (r) => r.facts.segments,
+      fact: 'segments',
       expect: { equals: [`${a}:F.`, `${p}:.`, `${p}:F.`, `${a}:.`] },
     },
     {
       id: 'fin-wait-1',
       says: `Right after close() the ${a}'s socket is in FIN-WAIT-1: its FIN is sent, not yet acknowledged.`,
-      observe: (r) => r.facts.activeFinWait1Seen,
+      fact: 'activeFinWait1Seen',
       expect: { equals: true },
       kernelNote: `lasts until the ${p}'s ACK of the FIN, under 2 ms here (finWait1Ms): the look right after close() or the 0.5 ms watcher sees it, and a look that came later would see FIN-WAIT-2`,
     },
@@ -142,7 +190,7 @@ export function orderlyClaims(a: 'client' | 'server', p: 'client' | 'server'): C
     {
       id: 'fin-wait-2-timer',
       says: `The orphaned FIN-WAIT-2 socket carries a timer of tcp_fin_timeout (60 s by default).`,
-      observe: (r) => r.facts.finWait2TimerS,
+      fact: 'finWait2TimerS',
       expect: { between: [55, 60] },
     },
     {
@@ -154,7 +202,7 @@ export function orderlyClaims(a: 'client' | 'server', p: 'client' | 'server'): C
     {
       id: 'time-wait-60s',
       says: 'The TIME-WAIT timer starts at 60 s (TCP_TIMEWAIT_LEN), not 2×MSL of RFC 9293 (4 min).',
-      observe: (r) => r.facts.timeWaitTimerS,
+      fact: 'timeWaitTimerS',
       expect: { between: [55, 60] },
       kernelNote:
         'TCP_TIMEWAIT_LEN is a compile-time constant; net.ipv4.tcp_fin_timeout does not change it',
@@ -169,7 +217,7 @@ export function orderlyClaims(a: 'client' | 'server', p: 'client' | 'server'): C
     {
       id: 'last-ack-short',
       says: `LAST-ACK lasts one round trip on the wire: the ${a}'s final ACK follows the ${p}'s FIN within a few ms.`,
-      observe: (r) => r.facts.lastAckMs,
+      fact: 'lastAckMs',
       expect: { atMost: 50 },
     },
   ];

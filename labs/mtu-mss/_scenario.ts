@@ -1,10 +1,24 @@
 /**
- * What the two "MSS follows the MTU" labs share: one client with a link of a different MTU to
- * each server, a one-byte connection over each, and the MSS each SYN and SYN-ACK advertised.
+ * What the MTU and MSS chapter's labs share: a one-byte connection to each of several servers and
+ * the MSS each SYN and SYN-ACK offered (the "MSS follows the MTU" labs), and reading a route's
+ * cached path MTU (the path-MTU labs, on `narrowPath()` from _lib/topology.ts).
  */
-import type { Host, LabContext } from '../_lib/context.ts';
 import { tcp } from '../_lib/packets.ts';
-import type { LabEvent, Packet } from '../_lib/types.ts';
+import { CLIENT, FAR_SERVER, ROUTER_CLIENT_SIDE } from '../_lib/topology.ts';
+import type { Host, LabContext, LabEvent, Packet } from '../_lib/types.ts';
+
+/** The narrow path's ends and a's router, by the names of their hosts. */
+export const A = CLIENT;
+export const B = FAR_SERVER;
+export const R1 = ROUTER_CLIENT_SIDE;
+
+/** `ip -j route get DST` in a host: the route the kernel would use now, with any cached PMTU. */
+export async function routeGet(host: Host, dst: string): Promise<Record<string, unknown>> {
+  const [route] = JSON.parse(await host.run(['ip', '-j', 'route', 'get', dst])) as Array<
+    Record<string, unknown>
+  >;
+  return route;
+}
 
 /** Connects once to each server (a receiver started there first); resolves with each `connected` event. */
 export async function handshakeEach(
@@ -15,16 +29,9 @@ export async function handshakeEach(
 ): Promise<LabEvent[]> {
   const connected: LabEvent[] = [];
   for (const { server, addr } of servers) {
-    const reader = ctx.probe(server, 'segments/stream.c', [
-      'recv',
-      'tcp',
-      addr,
-      port,
-      65536,
-      'now',
-    ]);
+    const reader = ctx.probe(server, 'probes/stream.c', ['recv', 'tcp', addr, port, 65536, 'now']);
     await reader.waitFor('listening');
-    const writer = ctx.probe(client, 'segments/stream.c', ['send', 'tcp', addr, port, 1]);
+    const writer = ctx.probe(client, 'probes/stream.c', ['send', 'tcp', addr, port, 1]);
     connected.push(await writer.waitFor('connected'));
     await writer.waitFor('acked');
   }

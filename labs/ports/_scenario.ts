@@ -3,30 +3,27 @@
  * 198.51.100.3 where a lab needs a second local address) on one veth pair, a capture on the
  * client, and a wait for the n-th event of a kind from a set of probes.
  */
-import type { Capture, Host, LabContext, Probe } from '../_lib/context.ts';
-import type { LabEvent } from '../_lib/types.ts';
+import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
+import type { Capture, Host, LabContext, LabEvent, Probe } from '../_lib/types.ts';
 import { waitUntil } from '../_lib/wait.ts';
 
-export const CLIENT = '198.51.100.1';
-export const SERVER = '198.51.100.2';
+export { CLIENT, SERVER };
 export const SERVER_2 = '198.51.100.3';
 
 export async function portsPair(
   ctx: LabContext,
   opts: { clientSysctls?: Record<string, string>; secondServerAddress?: boolean } = {},
 ): Promise<{ client: Host; server: Host; capture: Capture }> {
-  const client = await ctx.host('client', { sysctls: opts.clientSysctls });
-  const server = await ctx.host('server');
-  const { ifA, ifB } = await ctx.link(client, server, {
-    a: `${CLIENT}/24`,
-    b: `${SERVER}/24`,
-    mtu: 1500,
+  const { client, server, capture, clientIf, serverIf } = await clientServer(ctx, {
+    client: opts.clientSysctls,
   });
   if (opts.secondServerAddress) {
-    await server.run(['ip', 'addr', 'add', `${SERVER_2}/24`, 'dev', ifB]);
+    await server.run(['ip', 'addr', 'add', `${SERVER_2}/24`, 'dev', serverIf]);
     server.addrs.push(SERVER_2);
     // A permanent neighbour entry for the second address too: no ARP in the capture.
-    const [link] = JSON.parse(await server.run(['ip', '-j', 'link', 'show', 'dev', ifB])) as Array<{
+    const [link] = JSON.parse(
+      await server.run(['ip', '-j', 'link', 'show', 'dev', serverIf]),
+    ) as Array<{
       address: string;
     }>;
     await client.run([
@@ -37,12 +34,11 @@ export async function portsPair(
       'lladdr',
       link.address,
       'dev',
-      ifA,
+      clientIf,
       'nud',
       'permanent',
     ]);
   }
-  const capture = await ctx.capture(client);
   return { client, server, capture };
 }
 

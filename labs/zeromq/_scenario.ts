@@ -1,8 +1,8 @@
 /** Shared by the ZeroMQ labs: starting the zmq probe and reading its monitor events. */
-import type { Host, LabContext, Probe } from '../_lib/context.ts';
+import type { Host, LabContext, Probe } from '../_lib/types.ts';
 import type { LabEvent } from '../_lib/types.ts';
 
-export const ZMQ_PROBE = 'zeromq/zmq-probe.ts';
+export const ZMQ_PROBE = 'zeromq/_zmq-probe.ts';
 
 export interface ZmqConfig {
   type: 'dealer' | 'pair' | 'req' | 'rep' | 'sub' | 'pub' | 'push' | 'pull' | 'router';

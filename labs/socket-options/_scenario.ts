@@ -1,47 +1,23 @@
 /**
- * What the Socket options labs share: the two topologies, a way to release a probe that waits
- * for the lab's go-ahead, and the statistics the timing labs report. Not a lab itself.
+ * What the Socket options labs share besides `clientServer()`: a server that vanishes behind a
+ * router, a way to release a probe that waits for the lab's go-ahead, and the statistics the
+ * timing labs report.
  */
-import type { Host, LabContext, Probe } from '../_lib/context.ts';
-
-export const CLIENT_ADDR = '198.51.100.1';
-export const SERVER_ADDR = '198.51.100.2';
-
-/** Client and server on one veth pair with MTU 1500 (MSS 1460, 1448 with timestamps). */
-export async function pair(
-  ctx: LabContext,
-  opts: { server?: Record<string, string> } = {},
-): Promise<{ client: Host; server: Host }> {
-  const client = await ctx.host('client');
-  const server = await ctx.host('server', { sysctls: opts.server });
-  await ctx.link(client, server, { a: `${CLIENT_ADDR}/24`, b: `${SERVER_ADDR}/24`, mtu: 1500 });
-  return { client, server };
-}
-
-export const ROUTED_CLIENT = '198.51.100.1';
-export const ROUTED_SERVER = '203.0.113.1';
+import { FAR_SERVER, routed } from '../_lib/topology.ts';
+import type { LabContext, Probe } from '../_lib/types.ts';
 
 /**
- * client 198.51.100.1/24 — router 198.51.100.254 | 203.0.113.254 — server 203.0.113.1/24, IP
- * forwarding in the router only. `vanish()` makes the server unreachable the way a dead host or a
- * broken path does: the router silently discards everything for it (a blackhole route sends no
- * ICMP), while the client's own link stays up.
+ * `routed()` of _lib/topology.ts with `vanish()`, which makes the server unreachable the way a
+ * dead host or a broken path does: the router silently discards everything for it (a blackhole
+ * route sends no ICMP), while the client's own link stays up.
  */
-export async function routed(
-  ctx: LabContext,
-): Promise<{ client: Host; router: Host; server: Host; vanish: () => Promise<void> }> {
-  const client = await ctx.host('client');
-  const router = await ctx.host('router', { sysctls: { 'net.ipv4.ip_forward': '1' } });
-  const server = await ctx.host('server');
-  await ctx.link(client, router, { a: `${ROUTED_CLIENT}/24`, b: '198.51.100.254/24', mtu: 1500 });
-  await ctx.link(router, server, { a: '203.0.113.254/24', b: `${ROUTED_SERVER}/24`, mtu: 1500 });
-  await client.run(['ip', 'route', 'add', 'default', 'via', '198.51.100.254']);
-  await server.run(['ip', 'route', 'add', 'default', 'via', '203.0.113.254']);
+export async function vanishingServer(ctx: LabContext, opts: Parameters<typeof routed>[1] = {}) {
+  const topology = await routed(ctx, opts);
   const vanish = async () => {
-    await router.run(['ip', 'route', 'add', 'blackhole', `${ROUTED_SERVER}/32`]);
-    ctx.note(router, 'blackhole', { route: `blackhole ${ROUTED_SERVER}/32` });
+    await topology.router.run(['ip', 'route', 'add', 'blackhole', `${FAR_SERVER}/32`]);
+    ctx.note(topology.router, 'blackhole', { route: `blackhole ${FAR_SERVER}/32` });
   };
-  return { client, router, server, vanish };
+  return { ...topology, vanish };
 }
 
 /** Releases a probe that blocks SIGUSR1 and waits for it ("go") once it reports `readyEvent`. */
@@ -85,13 +61,12 @@ export async function vanishedPeer(
   port: number,
   clientArgs: Array<string | number>,
 ) {
-  const { client, server, router, vanish } = await routed(ctx);
-  const capture = await ctx.capture(client);
-  const listener = ctx.probe(server, 'socket-options/liveness.c', ['server', ROUTED_SERVER, port]);
+  const { client, server, router, capture, vanish } = await vanishingServer(ctx);
+  const listener = ctx.probe(server, 'socket-options/liveness.c', ['server', FAR_SERVER, port]);
   await listener.waitFor('listening');
   const prober = ctx.probe(client, 'socket-options/liveness.c', [
     'client',
-    ROUTED_SERVER,
+    FAR_SERVER,
     port,
     ...clientArgs,
   ]);

@@ -7,7 +7,7 @@
  * snooping; the capture runs on the bridge device itself, which receives one copy of every
  * frame that enters any port: each datagram and each IGMP message appears once.
  */
-import type { Capture, Host, LabContext } from '../_lib/context.ts';
+import type { Capture, Host, LabContext } from '../_lib/types.ts';
 import type { LabEvent, Packet } from '../_lib/types.ts';
 
 export const GROUP = '239.1.2.3';

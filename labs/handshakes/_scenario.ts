@@ -3,10 +3,10 @@
  * accept(), and a client that starts four connections at once. The labs differ only in
  * net.ipv4.tcp_abort_on_overflow on the server.
  */
-import type { LabContext } from '../_lib/context.ts';
 import { counters, tcpSockets } from '../_lib/observe.ts';
 import { onPort, synRetransmitTimes } from '../_lib/packets.ts';
-import type { LabObservation } from '../_lib/types.ts';
+import { clientServer, SERVER } from '../_lib/topology.ts';
+import type { LabContext } from '../_lib/types.ts';
 
 export const PORT = 5002;
 export const BACKLOG = 1;
@@ -16,31 +16,18 @@ export const RETRANSMISSIONS = 2;
 /** An upper bound only: the watch normally ends at the second retransmission, about 2 s in. */
 export const WATCH_MS = 8000;
 
-export async function acceptQueueScenario(
-  ctx: LabContext,
-  abortOnOverflow: 0 | 1,
-): Promise<LabObservation> {
-  const client = await ctx.host('client');
-  const server = await ctx.host('server', {
-    sysctls: {
-      'net.ipv4.tcp_abort_on_overflow': String(abortOnOverflow),
-      // Pinned to the default so the SYN retransmission times do not follow the host (≥ 6.5 only).
-      'net.ipv4.tcp_syn_linear_timeouts': '4',
-    },
+export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 1) {
+  // Pinned to the default so the SYN retransmission times do not follow the host (≥ 6.5 only).
+  const linear = { 'net.ipv4.tcp_syn_linear_timeouts': '4' };
+  const { client, server, capture } = await clientServer(ctx, {
+    client: linear,
+    server: { 'net.ipv4.tcp_abort_on_overflow': String(abortOnOverflow), ...linear },
   });
-  await client.sysctl('net.ipv4.tcp_syn_linear_timeouts', '4');
-  await ctx.link(client, server, { a: '198.51.100.1/24', b: '198.51.100.2/24', mtu: 1500 });
-  const capture = await ctx.capture(client);
 
-  const listener = ctx.probe(server, 'handshakes/server.c', [
-    '198.51.100.2',
-    PORT,
-    BACKLOG,
-    'hold',
-  ]);
+  const listener = ctx.probe(server, 'probes/tcp-server.c', [SERVER, PORT, BACKLOG, 'hold']);
   await listener.waitFor('listening');
-  const connector = ctx.probe(client, 'handshakes/client.c', [
-    '198.51.100.2',
+  const connector = ctx.probe(client, 'probes/tcp-client.c', [
+    SERVER,
     PORT,
     CONNECTIONS,
     WATCH_MS,
@@ -62,9 +49,6 @@ export async function acceptQueueScenario(
     .filter((t) => t.length > 1)
     .map((t) => Math.round((t[1] - t[0]) * 1000) / 1000);
   return {
-    hosts: ctx.hostInfo(),
-    packets,
-    events: ctx.events,
     // Two SYN retransmissions of 1 s each (linear timeouts).
     inherentWaitS: RETRANSMISSIONS,
     facts: {

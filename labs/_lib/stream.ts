@@ -1,14 +1,15 @@
 /**
- * The two-host scenario the Segments chapter's labs share: a sender and a receiver joined by one
- * veth pair, a capture on the sender, `segments/stream.c` on both ends. The receiver reads only
+ * A sender and a receiver joined by one veth pair (`clientServer()`), a capture on the sender,
+ * `probes/stream.c` on both ends: the Segments chapter's labs and the Fragmentation chapter's
+ * stream labs. The receiver reads only
  * when the lab signals it, after the sender reports everything acknowledged (TCP) or sent (UDP),
  * so each read shows how much one call hands over when everything is already queued.
  */
-import type { LabContext } from '../_lib/context.ts';
-import type { LabEvent, Packet } from '../_lib/types.ts';
+import { CLIENT, clientServer, SERVER } from './topology.ts';
+import type { Host, LabContext, LabEvent, Packet } from './types.ts';
 
-export const SENDER = '198.51.100.1';
-export const RECEIVER = '198.51.100.2';
+export const SENDER = CLIENT;
+export const RECEIVER = SERVER;
 
 export interface StreamOptions {
   proto: 'tcp' | 'udp';
@@ -27,6 +28,8 @@ export interface StreamOptions {
 }
 
 export interface StreamResult {
+  sender: Host;
+  receiver: Host;
   packets: Packet[];
   connected: LabEvent;
   finished: LabEvent;
@@ -36,19 +39,17 @@ export interface StreamResult {
 }
 
 export async function streamScenario(ctx: LabContext, o: StreamOptions): Promise<StreamResult> {
-  const sender = await ctx.host('sender');
-  const receiver = await ctx.host('receiver');
-  const { ifA } = await ctx.link(sender, receiver, {
-    a: `${SENDER}/24`,
-    b: `${RECEIVER}/24`,
-    mtu: o.mtu ?? 1500,
-  });
+  const {
+    client: sender,
+    server: receiver,
+    capture,
+    clientIf,
+  } = await clientServer(ctx, { mtu: o.mtu, names: ['sender', 'receiver'] });
   if (o.gsoMaxSegs !== undefined) {
-    await sender.run(['ip', 'link', 'set', 'dev', ifA, 'gso_max_segs', String(o.gsoMaxSegs)]);
-    ctx.note(sender, 'gso_max_segs', { dev: ifA, value: o.gsoMaxSegs });
+    await sender.run(['ip', 'link', 'set', 'dev', clientIf, 'gso_max_segs', String(o.gsoMaxSegs)]);
+    ctx.note(sender, 'gso_max_segs', { dev: clientIf, value: o.gsoMaxSegs });
   }
-  const capture = await ctx.capture(sender);
-  const reader = ctx.probe(receiver, 'segments/stream.c', [
+  const reader = ctx.probe(receiver, 'probes/stream.c', [
     'recv',
     o.proto,
     RECEIVER,
@@ -57,7 +58,7 @@ export async function streamScenario(ctx: LabContext, o: StreamOptions): Promise
     'signal',
   ]);
   await reader.waitFor('listening');
-  const writer = ctx.probe(sender, 'segments/stream.c', [
+  const writer = ctx.probe(sender, 'probes/stream.c', [
     'send',
     o.proto,
     RECEIVER,
@@ -73,6 +74,8 @@ export async function streamScenario(ctx: LabContext, o: StreamOptions): Promise
   const received = o.proto === 'tcp' ? await reader.waitFor('received') : undefined;
   const packets = await capture.stop();
   return {
+    sender,
+    receiver,
     packets,
     connected,
     finished,
