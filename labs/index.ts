@@ -3,14 +3,21 @@
  * ordered). The CLI, the site and the tests all start from this list, so a lab that is not here
  * does not exist. Importing this module runs no lab.
  *
- * Two loaders, one registry: under Vite (the site and vitest) `import.meta.glob` bundles the
- * files at build time; plain Node (the CLI) reads the folders and imports what it finds.
+ * Two loaders, one registry: under Vite (the site and vitest) `import.meta.glob` bundles the lab
+ * files at build time; plain Node (the CLI) reads the folders and imports what it finds. Both
+ * read the chapter pages from disk: bundled code has no folder of its own to start from, so under
+ * Vite the project root is the working directory (as for `astro build` and vitest).
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chapters } from '../content/chapters.ts';
-import { buildRegistry } from './_lib/registry.ts';
+import { buildRegistry, LAB_FILE } from './_lib/registry.ts';
 import type { Lab } from './_lib/types.ts';
 
-const { modules, pages } = import.meta.env ? fromVite() : await fromDisk();
+const root = import.meta.env ? process.cwd() : join(import.meta.dirname, '..');
+const modules = import.meta.env ? fromVite() : await fromDisk();
+const pages = readPages(join(root, 'content'));
 
 export const labs: Lab[] = buildRegistry(chapters, modules, pages);
 
@@ -24,24 +31,15 @@ function fromVite() {
     eager: true,
     import: 'default',
   });
-  const mdx = import.meta.glob<string>('../content/**/*.mdx', {
-    eager: true,
-    query: '?raw',
-    import: 'default',
-  });
-  return {
-    modules: new Map(Object.entries(files).map(([k, v]) => [k.slice('./'.length), v])),
-    pages: new Map(Object.entries(mdx).map(([k, v]) => [k.slice('../content/'.length), v])),
-  };
+  return new Map(
+    Object.entries(files)
+      .map(([k, v]) => [k.slice('./'.length), v] as const)
+      .filter(([k]) => LAB_FILE.test(k.split('/')[1]!)),
+  );
 }
 
 async function fromDisk() {
-  const { existsSync, readdirSync, readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { pathToFileURL } = await import('node:url');
-  const { LAB_FILE } = await import('./_lib/registry.ts');
   const labsDir = import.meta.dirname;
-  const contentDir = join(labsDir, '..', 'content');
   const files = chapters.flatMap(({ slug }) =>
     existsSync(join(labsDir, slug))
       ? readdirSync(join(labsDir, slug))
@@ -52,8 +50,15 @@ async function fromDisk() {
   const loaded = await Promise.all(
     files.map(async (f) => (await import(pathToFileURL(join(labsDir, f)).href)).default),
   );
-  const pages = readdirSync(contentDir, { recursive: true, encoding: 'utf8' })
-    .filter((p) => p.endsWith('.mdx'))
-    .map((p) => [p, readFileSync(join(contentDir, p), 'utf8')] as const);
-  return { modules: new Map(files.map((f, i) => [f, loaded[i]])), pages: new Map(pages) };
+  return new Map(files.map((f, i) => [f, loaded[i]]));
+}
+
+/** Every chapter page's text, keyed by its path under content/ (`handshakes/index.mdx`). */
+function readPages(contentDir: string): Map<string, string> {
+  const files = readdirSync(contentDir, { recursive: true, encoding: 'utf8' });
+  return new Map(
+    files
+      .filter((p) => p.endsWith('.mdx'))
+      .map((p) => [p, readFileSync(join(contentDir, p), 'utf8')]),
+  );
 }

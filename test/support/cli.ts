@@ -1,10 +1,8 @@
 /** The lab CLI as a subprocess, for tests (see labs/_lib/subprocess.ts). */
-import { resolve } from 'node:path';
-import { runCli, runLabsJson, type CliResult } from '../../labs/_lib/subprocess.ts';
+import { runCli, runLabsJson } from '../../labs/_lib/subprocess.ts';
 import type { LabRun } from '../../labs/_lib/types.ts';
 
-export type { CliResult };
-export const ROOT = resolve(import.meta.dirname, '../..');
+export { REPO_DIR as ROOT } from '../../labs/_lib/recordings.ts';
 
 /** Runs `node labs/cli.ts ...args`; never throws on a non-zero exit. */
 export const cli = (args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs?: number) =>
