@@ -54,9 +54,9 @@ export default defineLab({
   claims: [
     {
       id: 'unsent',
-      says: 'Before close() the client has data queued that the server has not received (send queue > 0).',
-      observe: (r) => (r.facts.clientSendQBeforeClose as number) > 0,
-      expect: { equals: true },
+      says: 'Before close() the client has bytes queued that the server has not received (send queue).',
+      fact: 'clientSendQBeforeClose',
+      expect: { atLeast: 1 },
     },
     {
       id: 'rst-not-fin',
@@ -90,9 +90,9 @@ export default defineLab({
     },
     {
       id: 'discarded',
-      says: 'The server receives fewer bytes than the client wrote: the rest was discarded.',
-      observe: (r) => (r.facts.serverBytes as number) < (r.facts.clientWrote as number),
-      expect: { equals: true },
+      says: 'The server receives fewer bytes than the client wrote: the rest was discarded (bytes lost).',
+      observe: (r) => Number(r.facts.clientWrote) - Number(r.facts.serverBytes),
+      expect: { atLeast: 1 },
     },
     {
       id: 'counter',
