@@ -34,6 +34,31 @@ export function holds(e: Expectation, value: unknown): boolean {
   return value <= e.atMost;
 }
 
+/** `6.1.0-57-amd64` → [6, 1, 0]; `6.5` → [6, 5]. */
+export function releaseNumbers(release: string): number[] {
+  return (/^\d+(?:\.\d+)*/.exec(release)?.[0] ?? '0').split('.').map(Number);
+}
+
+/** Whether `release` is at least `since` (`6.12.3` ≥ `6.5`; missing parts count as 0). */
+export function atLeastRelease(release: string, since: string): boolean {
+  const a = releaseNumbers(release);
+  const b = releaseNumbers(since);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+/** The expectation that applies on a kernel release, and whether it is the pre-change one. */
+export function expectationFor(
+  claim: Claim,
+  release: string,
+): { expect: Expectation; before: boolean } {
+  const before = claim.kernel !== undefined && !atLeastRelease(release, claim.kernel.since);
+  return { expect: before ? claim.kernel!.before : claim.expect, before };
+}
+
 /** The value a claim checks on a run: its named fact, or what its `observe` computes. */
 export function observe(claim: Claim, run: LabRun): unknown {
   return claim.fact !== undefined ? run.facts[claim.fact] : claim.observe(run);
@@ -42,8 +67,10 @@ export function observe(claim: Claim, run: LabRun): unknown {
 /** One claim checked on one run. */
 export interface Verdict {
   claim: Claim;
-  /** The expectation in words. */
+  /** The expectation in words, for the kernel the run recorded. */
   expected: string;
+  /** True when the run's kernel predates `claim.kernel.since`, so `kernel.before` applied. */
+  beforeChange: boolean;
   /** The observed value; undefined when `observe` threw (see `error`). */
   observed: unknown;
   holds: boolean;
@@ -53,13 +80,15 @@ export interface Verdict {
 
 /** Checks one claim on a run. */
 export function verdict(claim: Claim, run: LabRun): Verdict {
-  const expected = describeExpectation(claim.expect);
+  const { expect, before } = expectationFor(claim, run.kernel?.release ?? '0');
+  const expected = describeExpectation(expect);
+  const base = { claim, expected, beforeChange: before };
   try {
     const observed = observe(claim, run);
-    return { claim, expected, observed, holds: holds(claim.expect, observed) };
+    return { ...base, observed, holds: holds(expect, observed) };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
-    return { claim, expected, observed: undefined, holds: false, error };
+    return { ...base, observed: undefined, holds: false, error };
   }
 }
 

@@ -1,5 +1,5 @@
 /** The terminal report of a run: packets tcpdump-style, the timeline, facts, then the claims. */
-import { show, verdicts } from './claims.ts';
+import { show, verdicts, type Verdict } from './claims.ts';
 import { formatPacket } from './pcap.ts';
 import type { Lab, LabRun } from './types.ts';
 
@@ -42,7 +42,7 @@ export function report(lab: Lab, run: LabRun): { text: string; allHold: boolean 
     const observed = r.error ? `nothing (observe failed: ${r.error})` : show(r.observed);
     lines.push(
       dim(
-        `      expected ${r.expected}, observed ${observed}${r.claim.kernelNote ? ` (${r.claim.kernelNote})` : ''}`,
+        `      expected ${r.expected}${kernelWords(r)}, observed ${observed}${r.claim.kernelNote ? ` (${r.claim.kernelNote})` : ''}`,
       ),
     );
   }
@@ -55,4 +55,11 @@ export function report(lab: Lab, run: LabRun): { text: string; allHold: boolean 
     lines.push(dim('  That is a finding, not a crash: compare with the chapter and tell us.'));
   }
   return { text: lines.join('\n'), allHold };
+}
+
+/** ` on Linux ≥ 6.5` or ` before Linux 6.5`, for a claim whose expectation changed in a release. */
+function kernelWords(v: Verdict): string {
+  const k = v.claim.kernel;
+  if (!k) return '';
+  return v.beforeChange ? ` before Linux ${k.since} (${k.change})` : ` on Linux ≥ ${k.since}`;
 }

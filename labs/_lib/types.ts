@@ -153,12 +153,34 @@ export type Expectation =
   | { atMost: number }
   | { matches: string };
 
+/**
+ * A kernel release that changed what a claim observes: `expect` holds from `since` on, `before`
+ * on older kernels. The verdict picks one by the release the run recorded, so the matrix checks
+ * both sides of the boundary.
+ */
+export interface KernelChange {
+  /** The first release with the behaviour `expect` describes, e.g. `6.5`. */
+  since: string;
+  /** What older kernels show instead. */
+  before: Expectation;
+  /** What changed, with its source: the commit, or the release note or documentation. */
+  change: string;
+}
+
 interface ClaimBase {
   id: string;
   /** The statement in plain words, as the chapter shows it. */
   says: string;
+  /** The expected value; on kernels older than `kernel.since`, `kernel.before` instead. */
   expect: Expectation;
-  /** Set where the expectation depends on the kernel version; printed next to the claim. */
+  kernel?: KernelChange;
+  /**
+   * A bound on what something costs (a latency, a CPU time), not on what the kernel does. Under
+   * emulation (the kernel matrix boots guests under TCG) such a bound may fail without the kernel
+   * behaving differently; the matrix reports it apart from real differences.
+   */
+  cost?: boolean;
+  /** Context printed next to the claim (a pinned setting it depends on, a caveat). */
   kernelNote?: string;
 }
 

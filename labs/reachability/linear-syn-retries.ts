@@ -16,14 +16,24 @@ export default defineLab({
       says: 'The SYN leaves six times: tcp_syn_retries (2) plus tcp_syn_linear_timeouts (4) retransmissions are allowed.',
       fact: 'syns',
       expect: { equals: 6 },
-      kernelNote:
-        'Linux 6.5+ (tcp_write_timeout() adds tcp_syn_linear_timeouts to the retry count); older kernels send 3',
+      kernel: {
+        since: '6.5',
+        before: { equals: 3 },
+        change:
+          'net.ipv4.tcp_syn_linear_timeouts, new in Linux 6.5 (ip-sysctl.rst); tcp_write_timeout() adds it to the retry count',
+      },
     },
     {
       id: 'linear',
       says: 'All five retransmissions are about 1 s apart.',
       fact: 'maxGapS',
       expect: { between: [0.9, 1.5] },
+      kernel: {
+        since: '6.5',
+        before: { between: [1.8, 2.6] },
+        change:
+          'before tcp_syn_linear_timeouts (Linux 6.5) every SYN timeout doubles: 1 s, then 2 s',
+      },
     },
     {
       id: 'silence',

@@ -58,3 +58,26 @@ describe('verdict', () => {
     expect(verdict(claim, run)).toMatchObject({ holds: false, error: 'no SYN captured' });
   });
 });
+
+describe('a claim whose expectation changed in a kernel release', () => {
+  const claim: Claim = {
+    id: 'syns',
+    says: 's',
+    fact: 'syns',
+    expect: { equals: 6 },
+    kernel: { since: '6.5', before: { equals: 3 }, change: 'tcp_syn_linear_timeouts' },
+  };
+  const on = (release: string, syns: number) =>
+    verdict(claim, { kernel: { release }, facts: { syns } } as unknown as LabRun);
+
+  it.each([
+    ['6.18.44-fc-v1252', 6, true, false],
+    ['6.5.0', 6, true, false],
+    ['6.12.57+deb13-amd64', 3, false, false],
+    ['6.1.0-57-amd64', 3, true, true],
+    ['6.1.0-57-amd64', 6, false, true],
+    ['5.15.0-91-generic', 3, true, true],
+  ])('on %s observing %i: holds %s (before the change: %s)', (release, syns, held, before) => {
+    expect(on(release, syns)).toMatchObject({ holds: held, beforeChange: before });
+  });
+});
