@@ -354,7 +354,9 @@ class RunningProbe implements Probe {
 
   private failure(what: string): LabError {
     const fatal = this.events.find((e) => e.event === 'fatal');
-    const cause = fatal ? `${fatal.call} failed with ${fatal.errno}` : this.stderr.trim() || what;
+    const cause = fatal
+      ? `${fatal.call} failed with ${fatal.errno}`
+      : stderrCause(this.stderr) || what;
     // These errnos mean the kernel lacks the protocol or option, not that the lab went wrong.
     if (fatal && MISSING_FEATURE_ERRNOS.has(String(fatal.errno))) {
       return new LabError(
@@ -401,4 +403,16 @@ function parseSysctlLines(stdout: string): Map<string, string> {
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/**
+ * One line of a probe's stderr that says why it failed: a Node probe's error line rather than
+ * the source excerpt above it, else the last line.
+ */
+function stderrCause(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return (lines.find((l) => /^(\w*Error|error)\b/.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
 }

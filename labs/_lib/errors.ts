@@ -18,8 +18,12 @@ export const EXIT = {
   setup: 5,
   /** The kernel lacks a feature this lab needs. */
   unsupported: 6,
-  /** Interrupted by SIGINT/SIGTERM; everything was cleaned up. */
+  /** Interrupted by SIGINT; everything was cleaned up. */
   interrupted: 130,
+  /** The run was killed (SIGKILL) or crashed without reporting; nothing of it is left running. */
+  killed: 137,
+  /** Terminated by SIGTERM (or the npm process that started it went away); cleaned up. */
+  terminated: 143,
 } as const;
 
 /** An error the CLI reports as one line of cause plus one line of hint, with its own exit code. */

@@ -4,8 +4,16 @@
  * unchanged one is not.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from './cache.ts';
@@ -69,18 +77,51 @@ function compileIfNeeded(name: string, env: NodeJS.ProcessEnv): string {
   const key = hash.digest('hex').slice(0, 16);
   const binary = join(cacheDir('probes'), `${basename(name, '.c')}-${key}`);
   if (existsSync(binary)) return binary;
-  // Not the pid: inside every sandbox it is 1, and two labs may build the same probe at once.
-  const partial = `${binary}.${randomUUID()}.tmp`;
-  const result = spawnSync(cc, [...CFLAGS, '-I', join(LABS_DIR, 'probes'), '-o', partial, source], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    throw new LabError(
-      EXIT.setup,
-      `Compiling probe ${name} with ${cc} failed:\n${result.stderr.trim()}`,
+  // The compiler's temporary files and the partial binary live in a directory of their own in
+  // the cache (TMPDIR), never in /tmp: a run killed mid-compile leaves nothing outside the cache,
+  // and the next compile removes what it left there. Not the pid in the name: inside every
+  // sandbox it is 1, and two labs may build the same probe at once.
+  const cache = dirname(binary);
+  removeStaleWork(cache);
+  const work = mkdtempSync(join(cache, 'build-'));
+  try {
+    const partial = join(work, basename(binary));
+    const result = spawnSync(
+      cc,
+      [...CFLAGS, '-pipe', '-I', join(LABS_DIR, 'probes'), '-o', partial, source],
+      { encoding: 'utf8', env: { ...env, TMPDIR: work } },
     );
+    if (result.status !== 0) {
+      throw new LabError(
+        EXIT.setup,
+        `Compiling probe ${name} with ${cc} failed:\n${(result.stderr ?? '').trim() || `exit ${result.status}`}`,
+      );
+    }
+    if (!existsSync(partial)) {
+      throw new LabError(
+        EXIT.missingTool,
+        `The C compiler ${cc} exited 0 but produced no binary for ${name}.`,
+        'Set CC to a working C compiler (gcc or clang), or unset it.',
+      );
+    }
+    // Rename is atomic: two labs building the same probe at once both end with a whole binary.
+    renameSync(partial, binary);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  // Rename is atomic: two labs building the same probe at once both end with a whole binary.
-  renameSync(partial, binary);
   return binary;
+}
+
+/** Build directories older than a minute belong to compiles that were killed: remove them. */
+function removeStaleWork(cache: string): void {
+  const minuteAgo = Date.now() - 60_000;
+  for (const entry of readdirSync(cache)) {
+    if (!entry.startsWith('build-')) continue;
+    const path = join(cache, entry);
+    try {
+      if (statSync(path).mtimeMs < minuteAgo) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another run removed it first.
+    }
+  }
 }

@@ -13,17 +13,31 @@
  * capabilities over the new namespaces only, never over the host.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { EXIT, LabError } from './errors.ts';
+import { watchAncestors } from './lifeline.ts';
 
 export type Privilege = 'root' | 'userns';
 
 const INSIDE = 'SOCKET_LABS_SANDBOX';
+const PCAP_FD = 'SOCKET_LABS_PCAP_FD';
 
-/** True when this process already runs inside a lab sandbox. */
+/**
+ * True when this process runs inside a lab sandbox the launcher made. The variable alone does not
+ * count: set by hand it would skip the sandbox (and mount a tmpfs over the caller's /run), so it
+ * must come with the sandbox's own mark, being PID 1 of a fresh PID namespace.
+ */
 export function insideSandbox(): boolean {
-  return process.env[INSIDE] === 'root' || process.env[INSIDE] === 'userns';
+  const set = process.env[INSIDE] === 'root' || process.env[INSIDE] === 'userns';
+  if (set && process.pid !== 1) {
+    throw new LabError(
+      EXIT.usage,
+      `${INSIDE} is set, but this is not a lab sandbox: the variable is internal to the launcher.`,
+      `Unset it (env -u ${INSIDE} npm run lab -- ...).`,
+    );
+  }
+  return set;
 }
 
 /** How the sandbox was entered (valid inside it). */
@@ -89,7 +103,7 @@ export function sandboxBlocker(
   return undefined;
 }
 
-function onPath(tool: string): boolean {
+export function onPath(tool: string): boolean {
   return (
     (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${tool}`)) ||
     ['/usr/sbin', '/sbin'].some((dir) => existsSync(`${dir}/${tool}`))
@@ -109,18 +123,29 @@ export function unshareArgs(privilege: Privilege): string[] {
   ];
 }
 
+/** What the launcher hands the run inside the sandbox besides its arguments. */
+export interface SandboxRun {
+  argv: string[];
+  simulateRefusal?: boolean;
+  /** An open file the run writes its capture to (fd 4 inside), opened on the host side. */
+  pcapFd?: number;
+}
+
 /**
- * Re-runs this CLI inside a fresh sandbox and resolves with its exit code. Signals sent to us are
- * passed on. If we are killed outright (SIGKILL), the run notices its fd 3 pipe closing and ends
+ * Re-runs this CLI inside a fresh sandbox and resolves with its exit code. SIGINT and SIGTERM
+ * sent to us, or the loss of the npm process that started us, are passed on; the run cleans up
+ * and reports 130 or 143. The run reports its exit code on the fd 3 pipe before it exits; a run
+ * that ends without a report was killed (or crashed), which is EXIT.killed, never "a claim
+ * failed". If we are killed outright (SIGKILL), the run notices its fd 3 pipe closing and ends
  * itself, and the PID namespace takes every lab process with it (see `watchParent`).
  */
-export async function runInSandbox(argv: string[], simulateRefusal = false): Promise<number> {
+export async function runInSandbox(run: SandboxRun): Promise<number> {
   const blocker = sandboxBlocker();
   if (blocker) throw blocker;
   const privilege: Privilege = process.getuid?.() === 0 ? 'root' : 'userns';
   const probe = spawnSync('unshare', [...unshareArgs(privilege), 'true'], { encoding: 'utf8' });
-  if (simulateRefusal || probe.status !== 0) {
-    const why = simulateRefusal
+  if (run.simulateRefusal || probe.status !== 0) {
+    const why = run.simulateRefusal
       ? 'unshare: unshare failed: Operation not permitted (simulated)'
       : probe.stderr.trim();
     throw new LabError(
@@ -132,25 +157,62 @@ export async function runInSandbox(argv: string[], simulateRefusal = false): Pro
             'kernel.unprivileged_userns_clone, user.max_user_namespaces), or run as root.',
     );
   }
-  const child = spawn('unshare', [...unshareArgs(privilege), process.execPath, ...argv], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-    env: { ...process.env, [INSIDE]: privilege },
+  const child = spawn('unshare', [...unshareArgs(privilege), process.execPath, ...run.argv], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe', run.pcapFd ?? 'ignore'],
+    env: {
+      ...process.env,
+      [INSIDE]: privilege,
+      ...(run.pcapFd !== undefined ? { [PCAP_FD]: '4' } : {}),
+    },
   });
   // unshare ignores SIGINT/SIGTERM while it waits for its child, so a signal is passed on
-  // through the fd 3 pipe, which the run inside watches (see watchParent).
-  const control = child.stdio[3] as NodeJS.WritableStream;
+  // through the fd 3 pipe, which the run inside watches (see watchParent); the run answers on
+  // the same pipe with its exit code.
+  const control = child.stdio[3] as unknown as import('node:net').Socket;
   control.on('error', () => {});
+  let reported: number | undefined;
+  let buffered = '';
+  control.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const m = /^exit (\d+)$/m.exec(buffered);
+    if (m) reported = Number(m[1]);
+  });
   const forward = (signal: NodeJS.Signals) => () => control.write(`${signal}\n`);
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  const stopWatching = watchAncestors(onTerm);
   return await new Promise<number>((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      resolve(code ?? (signal === 'SIGINT' ? EXIT.interrupted : 128 + 9));
+      stopWatching();
+      if (reported !== undefined) return resolve(reported);
+      process.stderr.write(
+        `lab: the run ended without reporting its result (${signal ? `killed by ${signal}` : `unshare exited ${code}`}); nothing of it is left running.\n`,
+      );
+      resolve(EXIT.killed);
     });
+  });
+}
+
+/** Inside the sandbox: the fd the launcher opened for the capture file, if any. */
+export function sandboxPcapFd(): number | undefined {
+  return process.env[PCAP_FD] ? Number(process.env[PCAP_FD]) : undefined;
+}
+
+/**
+ * Inside the sandbox: tells the launcher the run's exit code (see runInSandbox). Registered on
+ * 'exit', so every way out, process.exit() included, reports.
+ */
+function reportExitCode(): void {
+  process.on('exit', (code) => {
+    try {
+      writeSync(3, `exit ${code}\n`);
+    } catch {
+      // The launcher is gone: nobody to tell.
+    }
   });
 }
 
@@ -160,7 +222,7 @@ export async function runInSandbox(argv: string[], simulateRefusal = false): Pro
  * killed with SIGKILL). Either way `onStop` cleans up and exits, and the PID namespace takes
  * every lab process with us.
  */
-export function prepareSandbox(onStop: () => void): void {
+export function prepareSandbox(onStop: (signal: 'SIGINT' | 'SIGTERM') => void): void {
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=755', 'socket-labs', '/run']);
   if (mount.status !== 0) {
     throw new LabError(
@@ -169,16 +231,20 @@ export function prepareSandbox(onStop: () => void): void {
     );
   }
   spawnSync('mkdir', ['-p', '/run/netns']);
+  reportExitCode();
   watchParent(onStop);
 }
 
-function watchParent(onGone: () => void): void {
+function watchParent(onStop: (signal: 'SIGINT' | 'SIGTERM') => void): void {
   try {
-    // The launcher holds the other end of fd 3; EOF means it is gone. unref(): the watch alone
+    // The launcher holds the other end of fd 3: a line on it is a signal passed on; EOF means the
+    // launcher is gone (even killed with SIGKILL), treated as SIGTERM. unref(): the watch alone
     // must not keep the run alive once the lab is done.
     const pipe = new Socket({ fd: 3, readable: true, writable: false });
-    pipe.on('data', onGone);
-    pipe.on('end', onGone);
+    pipe.setEncoding('utf8').on('data', (line: string) =>
+      onStop(line.startsWith('SIGINT') ? 'SIGINT' : 'SIGTERM'),
+    );
+    pipe.on('end', () => onStop('SIGTERM'));
     pipe.on('error', () => {});
     pipe.resume();
     pipe.unref();

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { LABS_DIR } from './probes.ts';
 import { readRecording } from './recordings.ts';
-import type { LabRun } from './types.ts';
+import type { Result, RunResult } from './result.ts';
 
 export const CLI_PATH = resolve(LABS_DIR, 'cli.ts');
 
@@ -50,11 +50,13 @@ export function runCli(
 export async function runLabsJson(
   ids: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ runs: LabRun[]; wallMs: number }> {
-  const result = await runCli([...ids, '--json'], env);
-  if (result.code !== 0)
-    throw new Error(`lab CLI exited ${result.code} for ${ids.join(' ')}:\n${result.stderr.trim()}`);
-  return { runs: JSON.parse(result.stdout) as LabRun[], wallMs: result.wallMs };
+  extraArgs: string[] = [],
+): Promise<{ runs: RunResult[]; wallMs: number; result: Result }> {
+  const cli = await runCli([...ids, '--json', ...extraArgs], env);
+  if (cli.code !== 0)
+    throw new Error(`lab CLI exited ${cli.code} for ${ids.join(' ')}:\n${cli.stderr.trim()}`);
+  const result = JSON.parse(cli.stdout) as Result;
+  return { runs: result.runs, wallMs: cli.wallMs, result };
 }
 
 /** Runs each lab in its own process, `concurrency` at a time; results in the input order. */

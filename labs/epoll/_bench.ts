@@ -136,7 +136,7 @@ async function main(): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 50)
     throw new LabError(EXIT.usage, '--runs must be an integer in [1, 50].');
-  if (!insideSandbox()) return runInSandbox([process.argv[1]!, ...process.argv.slice(2)]);
+  if (!insideSandbox()) return runInSandbox({ argv: [process.argv[1]!, ...process.argv.slice(2)] });
 
   const ctx = new SandboxContext();
   prepareSandbox(() => void ctx.cleanup().finally(() => process.exit(EXIT.interrupted)));
