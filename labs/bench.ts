@@ -4,7 +4,8 @@
  * total when labs run concurrently as in `npm test`. Overhead = whole-process wall time (launcher,
  * sandbox, probe start-up, capture) minus the inherent wait. Target: under 1 s per lab.
  */
-import { parseArgs } from 'node:util';
+import { intOption, parseCommandLine, selectLabs } from './_lib/args.ts';
+import type { LabError } from './_lib/errors.ts';
 import {
   DEFAULT_CONCURRENCY,
   median,
@@ -14,25 +15,32 @@ import {
 } from './_lib/subprocess.ts';
 import { labs } from './index.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    runs: { type: 'string', default: '5' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (values.help) {
-  console.log('usage: npm run labs:bench -- [--runs N] [lab|chapter ...]');
+const HELP = 'usage: npm run labs:bench -- [--runs N] [lab|chapter ...]';
+let options;
+try {
+  const { values, positionals } = parseCommandLine(
+    process.argv.slice(2),
+    {
+      runs: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+  );
+  options = {
+    help: values.help,
+    runs: intOption(values.runs, '--runs', 1, 100, HELP)!,
+    selected: positionals.length ? selectLabs(positionals, labs, HELP) : labs,
+  };
+} catch (error) {
+  const e = error as LabError;
+  console.error(`labs:bench: ${e.message}\n${e.hint ?? ''}`);
+  process.exit(e.exitCode ?? 2);
+}
+if (options.help) {
+  console.log(HELP);
   process.exit(0);
 }
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
-  console.error('labs:bench: --runs must be 1..100');
-  process.exit(2);
-}
-const selected = positionals.length
-  ? labs.filter((lab) => positionals.some((p) => lab.id === p || lab.id.startsWith(`${p}/`)))
-  : labs;
+const { runs, selected } = options;
 
 console.log('| lab | process wall (median) | lab wall (median) | inherent wait | overhead |');
 console.log('| --- | ---: | ---: | ---: | ---: |');

@@ -6,11 +6,11 @@
  * claim failed is kept whole in test-results/stress/ for diagnosis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { verdicts } from './_lib/claims.ts';
+import { intOption, parseCommandLine, selectLabs } from './_lib/args.ts';
+import type { LabError } from './_lib/errors.ts';
 import {
   DEFAULT_CONCURRENCY,
   median,
@@ -20,45 +20,42 @@ import {
 } from './_lib/subprocess.ts';
 import { labs } from './index.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    runs: { type: 'string', default: '20' },
-    load: { type: 'boolean', default: false },
-    concurrency: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (values.help) {
-  console.log(
-    'usage: npm run labs:stress -- [--runs N] [--load] [--concurrency N] [lab|chapter ...]',
+const HELP =
+  'usage: npm run labs:stress -- [--runs N] [--load] [--concurrency N] [lab|chapter ...]';
+let options;
+try {
+  const { values, positionals } = parseCommandLine(
+    process.argv.slice(2),
+    {
+      runs: { type: 'string', default: '20' },
+      load: { type: 'boolean', default: false },
+      concurrency: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
   );
+  options = {
+    help: values.help,
+    load: values.load,
+    runs: intOption(values.runs, '--runs', 1, 1000, HELP)!,
+    concurrency: intOption(values.concurrency, '--concurrency', 1, 32, HELP)!,
+    selected: positionals.length ? selectLabs(positionals, labs, HELP) : labs,
+  };
+} catch (error) {
+  const e = error as LabError;
+  console.error(`labs:stress: ${e.message}\n${e.hint ?? ''}`);
+  process.exit(e.exitCode ?? 2);
+}
+if (options.help) {
+  console.log(HELP);
   process.exit(0);
 }
-const runs = Number(values.runs);
-const concurrency = Number(values.concurrency);
-if (
-  !Number.isInteger(runs) ||
-  runs < 1 ||
-  runs > 1000 ||
-  !Number.isInteger(concurrency) ||
-  concurrency < 1
-) {
-  console.error('labs:stress: --runs must be 1..1000 and --concurrency ≥ 1');
-  process.exit(2);
-}
-const selected = positionals.length
-  ? labs.filter((lab) => positionals.some((p) => lab.id === p || lab.id.startsWith(`${p}/`)))
-  : labs;
-if (selected.length === 0) {
-  console.error(`labs:stress: no lab matches ${positionals.join(' ')}`);
-  process.exit(2);
-}
+const { runs, concurrency, selected } = options;
 
 // Background load: one spinning process per core, killed on every exit path. Each spinner also
 // checks now and then that we are still its parent, so even a SIGKILL of this script stops it.
 const SPIN = `const p = process.ppid; for (let i = 0; ; i++) if ((i & 0xffffff) === 0 && process.ppid !== p) process.exit(0);`;
-const spinners: ChildProcess[] = values.load
+const spinners: ChildProcess[] = options.load
   ? cpus().map(() => spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' }))
   : [];
 const stopLoad = () => spinners.forEach((s) => s.kill('SIGKILL'));
@@ -77,22 +74,23 @@ const suiteTimes: number[] = [];
 /** Failing runs are written here (git-ignored), one JSON file each. */
 const KEPT = 'test-results/stress';
 console.error(
-  `stress: ${runs} runs of ${selected.length} labs, ${concurrency} at a time${values.load ? `, ${spinners.length} cores kept busy` : ''}`,
+  `stress: ${runs} runs of ${selected.length} labs, ${concurrency} at a time${options.load ? `, ${spinners.length} cores kept busy` : ''}`,
 );
 for (let i = 1; i <= runs; i++) {
   const started = performance.now();
   let failedThisRun = 0;
   await runEach(slowestFirst(selected.map((l) => l.id)), concurrency, async (id) => {
-    const lab = selected.find((l) => l.id === id)!;
+    // Every run keeps its capture until it is known to have passed.
+    const pcap = join(tmpdir(), `stress-${process.pid}-${id.replace('/', '--')}-${i}.pcap`);
     try {
       const {
         runs: [run],
-      } = await runLabsJson([id]);
-      const failed = verdicts(lab.claims, run).filter((result) => !result.holds);
-      for (const result of failed) {
+      } = await runLabsJson([id], {}, ['--pcap', pcap]);
+      const failed = run.claims.filter((claim) => !claim.holds);
+      for (const claim of failed) {
         fail(
           id,
-          `${result.claim.id} (observed ${JSON.stringify(result.observed)}, expected ${result.expected})`.slice(
+          `${claim.id} (observed ${JSON.stringify(claim.observed)}, expected ${claim.expected})`.slice(
             0,
             160,
           ),
@@ -102,15 +100,18 @@ for (let i = 1; i <= runs; i++) {
       // Keep the whole run of a failure: its timeline and packets say why, the table cannot.
       if (failed.length) {
         mkdirSync(KEPT, { recursive: true });
-        const file = join(KEPT, `${id.replace('/', '--')}-run${i}.json`);
-        writeFileSync(file, `${JSON.stringify(run, null, 1)}\n`);
+        const file = join(KEPT, `${id.replace('/', '--')}-run${i}`);
+        writeFileSync(`${file}.json`, `${JSON.stringify(run, null, 1)}\n`);
+        if (existsSync(pcap)) copyFileSync(pcap, `${file}.pcap`);
         console.error(
-          `  ${id}: ${failed.map((r) => r.claim.id).join(', ')} failed; run kept in ${file}`,
+          `  ${id}: ${failed.map((c) => c.id).join(', ')} failed; run kept in ${file}.json and .pcap`,
         );
       }
     } catch (error) {
       fail(id, `(run failed: ${(error as Error).message.split('\n').slice(-1)[0]})`.slice(0, 160));
       failedThisRun++;
+    } finally {
+      rmSync(pcap, { force: true });
     }
   });
   const seconds = (performance.now() - started) / 1000;

@@ -1,12 +1,13 @@
 /** The lab CLI's contract with a reader: help, listing, and one-line errors with distinct exit codes. */
 import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../labs/_lib/errors.ts';
 import { labs } from '../../labs/index.ts';
 import { parseCli } from '../../labs/_lib/command.ts';
-import { cli } from '../support/cli.ts';
+import { cli, ROOT } from '../support/cli.ts';
 import { schemaErrors } from '../support/result-schema.ts';
 
 describe('lab CLI', () => {
@@ -218,5 +219,24 @@ describe.skipIf(process.platform !== 'linux')('doctor', () => {
       /^MISSING\s+cache\s+SOCKET_LABS_CACHE=\/proc\/x is not a usable cache directory/m,
     );
     expect(code).toBe(EXIT.usage);
+  });
+});
+
+describe.each([
+  ['labs:stress', 'labs/stress.ts'],
+  ['labs:bench', 'labs/bench.ts'],
+])('%s', (name, script) => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, script), ...args], { encoding: 'utf8', cwd: ROOT });
+  it.each([
+    [['--runs=-1'], /--runs must be a whole number from 1/],
+    [['--runs', 'many'], /--runs must be a whole number/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['nochapter'], /Unknown lab or chapter "nochapter"/],
+  ])('refuses %j in one line with exit 2, before running anything', (args, message) => {
+    const result = run(args);
+    expect(result.status).toBe(EXIT.usage);
+    expect(result.stderr).toMatch(new RegExp(`^${name}: ${message.source}`, 'm'));
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
