@@ -16,7 +16,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * checkout or another user's tree, the user's own cache directory (XDG), and only without a home
  * a per-user temp directory.
  */
-export function cacheDir(kind: 'probes' | 'node' | 'kernels' | 'vm'): string {
+export function cacheDir(kind: 'probes' | 'node' | 'kernels' | 'vm' | 'runs'): string {
   const explicit = process.env.SOCKET_LABS_CACHE;
   if (explicit) {
     // Node's recursive mkdir never returns under /proc or /sys (it retries the parent for ever).

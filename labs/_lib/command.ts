@@ -21,7 +21,8 @@ import { doctor } from './doctor.ts';
 import { EXIT, LabError, usageError } from './errors.ts';
 import { concatPcaps } from './pcap-file.ts';
 import { buildProbe } from './probes.ts';
-import { writeRecording } from './recordings.ts';
+import { comparison } from './compare.ts';
+import { keepReadersRun, readSummaries, writeRecording } from './recordings.ts';
 import { notesOnce, report, summaryLine } from './report.ts';
 import { checkRun, errorResult, result, type RunResult } from './result.ts';
 import { runLab } from './runner.ts';
@@ -44,6 +45,8 @@ Options:
   --pcap <file>   also write the captured packets to <file> (pcap, for tcpdump -r or Wireshark);
                   relative to the directory you ran npm from
   --strict        exit 1 when a claim does not hold on this kernel (default: report it, exit 0)
+  --compare       after each lab, its claims beside every kernel of the matrix (labs/kernels/),
+                  and which one your kernel behaves like
   -h, --help      this help
 
 With --json use \`npm run -s lab -- ...\` (or \`node labs/cli.ts ...\`): npm's own banner goes to stdout.
@@ -60,6 +63,7 @@ interface Options {
   labs: Lab[];
   json: boolean;
   strict: boolean;
+  compare: boolean;
   /** Absolute path of the capture file. */
   pcap?: string;
 }
@@ -72,17 +76,29 @@ export function parseCli(argv: string[], labs: Lab[]): Options {
       json: { type: 'boolean', default: false },
       pcap: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      compare: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     HINT,
   );
-  const base = { labs: [] as Lab[], json: values.json, strict: values.strict };
+  const base = {
+    labs: [] as Lab[],
+    json: values.json,
+    strict: values.strict,
+    compare: values.compare,
+  };
+  if (values.compare && values.json) {
+    throw usageError(
+      '--compare prints a table for reading; leave out --json (the JSON has every observed value).',
+      HINT,
+    );
+  }
   if (values.help) return { ...base, command: 'help' };
   const [first, ...rest] = positionals;
   if (first === 'list' || first === 'doctor') {
     if (rest.length)
       throw usageError(`\`${first}\` takes no arguments, got: ${shorten(rest.join(' '))}`, HINT);
-    for (const flag of ['pcap', 'strict'] as const) {
+    for (const flag of ['pcap', 'strict', 'compare'] as const) {
       if (values[flag] !== undefined && values[flag] !== false) {
         throw usageError(`\`${first}\` does not take --${flag}.`, HINT);
       }
@@ -237,7 +253,12 @@ async function runInside(opts: Options): Promise<number> {
       writeRecording(output.run, concatPcaps(output.pcaps));
       process.stderr.write(`recorded ${lab.id} (${(output.run.wallMs / 1000).toFixed(1)} s)\n`);
     }
+    if (opts.command === 'run') keepReadersRun(checked);
     if (!opts.json) console.log(`${report(lab, checked)}\n`);
+    if (opts.compare)
+      console.log(
+        `Compared with the kernels of the matrix\n${comparison(lab, checked, readSummaries())}\n`,
+      );
   }
 
   const fd = sandboxPcapFd();

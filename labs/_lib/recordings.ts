@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir } from './cache.ts';
 import type { LabRun } from './types.ts';
 
 /** The repository root (two levels above this file). */
@@ -135,4 +136,23 @@ function compareRelease(a: string, b: string): number {
     if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
   }
   return 0;
+}
+
+/**
+ * The reader's own latest run of a lab, kept where nothing is committed (the cache), so that
+ * `npm start` can show it as one more column beside the committed kernels. Never fails a run.
+ */
+export function keepReadersRun(run: LabRun & { claims: unknown[] }): void {
+  try {
+    const file = readersRunPath(run.id);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(run)}\n`);
+  } catch {
+    // A read-only or missing cache only costs the column.
+  }
+}
+
+/** Where `keepReadersRun` keeps a lab's run. */
+export function readersRunPath(id: string): string {
+  return join(cacheDir('runs'), `${id}.json`);
 }
