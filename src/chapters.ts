@@ -30,6 +30,7 @@ export const guides: Chapter[] = [{ slug: 'running-labs', label: 'Running the la
 export const reference: Chapter[] = [
   { slug: 'practice', label: 'Interview practice' },
   { slug: 'myths', label: 'Myths, checked' },
+  { slug: 'kernels', label: 'Kernels compared' },
   { slug: 'glossary', label: 'Glossary' },
 ];
 

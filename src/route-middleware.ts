@@ -1,14 +1,22 @@
 /**
- * Starlight route middleware: adds the headings ChapterEnd.astro appends (myths, interview
- * questions) to the page's table of contents, which Starlight builds from the MDX headings only.
+ * Starlight route middleware: completes the table of contents, which Starlight builds from the
+ * MDX headings only: each lab card's title under its section (src/lib/toc.ts), and the headings
+ * ChapterEnd.astro appends (myths, interview questions).
  */
 import { defineRouteMiddleware } from '@astrojs/starlight/route-data';
+import { findLab } from '../labs/index.ts';
 import { endSections } from './lib/chapter-end.ts';
+import { labAnchor } from './lib/pages.ts';
+import { withLabCards } from './lib/toc.ts';
 
 export const onRequest = defineRouteMiddleware((context) => {
   const route = context.locals.starlightRoute;
   const { toc } = route;
   if (!toc) return;
+  withLabCards(toc.items, route.entry.body ?? '', (id) => {
+    const lab = findLab(id);
+    return lab ? { slug: labAnchor(id), text: lab.title } : undefined;
+  });
   for (const { slug, text } of endSections(route.entry.data)) {
     if (toc.items.some((i) => i.slug === slug)) continue;
     toc.items.push({ depth: 2, slug, text, children: [] });

@@ -8,6 +8,7 @@ import type { Claim, Facts, LabContext, LabDefinition, LabObservation } from './
 export function defineLab<F extends Facts>(lab: {
   title: string;
   verifies: string;
+  takeaway?: string;
   probes: string[];
   run: (ctx: LabContext) => Promise<LabObservation<F>>;
   claims: NoInfer<Claim<F>>[];

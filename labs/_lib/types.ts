@@ -216,6 +216,8 @@ export interface LabDefinition<F extends Facts = Facts> {
   title: string;
   /** One sentence: what this lab verifies, packetdrill style ("Verify: ..."). */
   verifies: string;
+  /** What a reader should take away, in one or two plain sentences (shown under the figure). */
+  takeaway?: string;
   /** Probe sources this lab runs, relative to `labs/` (linked from the lab card). */
   probes: string[];
   /** Runs the lab inside the sandbox and returns what it observed. */
