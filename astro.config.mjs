@@ -3,10 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
 import { sidebar } from './src/chapters.ts';
+import { satteri } from '@astrojs/markdown-satteri';
+import { sourceLinks } from './src/lib/source-links.ts';
 
 const contentDir = fileURLToPath(new URL('./content/', import.meta.url));
 
 export default defineConfig({
+  // RFCs, man pages and kernel paths cited in plain text become links (src/lib/source-links.ts).
+  markdown: { processor: satteri({ mdastPlugins: [sourceLinks] }) },
   integrations: [
     starlight({
       title: 'Sockets, Observed',

@@ -5,10 +5,11 @@
  * chapters (practice, myths) pass that chapter's URL to keep them working.
  */
 import { markdownToHtml } from 'satteri';
+import { sourceLinks } from './source-links.ts';
 
 /** HTML of `md`; `#fragment` links are rewritten to `${base}#fragment` when `base` is given. */
 export function renderMarkdown(md: string, base?: string): string {
-  const html = markdownToHtml(md).html;
+  const html = markdownToHtml(md, { mdastPlugins: [sourceLinks] }).html;
   return base ? html.replace(/href="#/g, `href="${base}#`) : html;
 }
 

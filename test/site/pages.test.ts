@@ -86,6 +86,30 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
     expect(broken).toEqual([]);
   });
 
+  // No network needed: a link out must have the form of one of the sources the site cites.
+  it('links out only to well-formed URLs of the sources it cites', () => {
+    const allowed = [
+      /^https:\/\/www\.rfc-editor\.org\/rfc\/rfc\d{3,4}\.html(#(section|appendix)-[\dA-Z.]+)?$/,
+      /^https:\/\/man7\.org\/linux\/man-pages\/man[1-8]\/[\w.:-]+\.[1-8][a-z]*\.html$/,
+      /^https:\/\/git\.kernel\.org\/pub\/scm\/linux\/kernel\/git\/stable\/linux\.git\/tree\/[\w./-]+\?h=v\d+\.\d+(\.\d+)?(#L\d+)?$/,
+      /^http:\/\/api\.zeromq\.org\/4-3:zmq-[\w-]+$/,
+      /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/(issues|pull)\/\d+$/,
+      /^https:\/\/astro\.build\/?$/,
+      /^https:\/\/starlight\.astro\.build\/?$/,
+    ];
+    const bad = new Set<string>();
+    let external = 0;
+    for (const [from, { links }] of facts) {
+      for (const href of links) {
+        if (new URL(href).origin === new URL(site.url).origin) continue;
+        external++;
+        if (!allowed.some((re) => re.test(href))) bad.add(`${from} → ${href}`);
+      }
+    }
+    expect([...bad]).toEqual([]);
+    expect(external).toBeGreaterThan(100);
+  });
+
   it('links each chapter to the previous and next page in reading order', () => {
     const order = chapterPaths();
     for (const [i, path] of order.entries()) {
