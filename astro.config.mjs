@@ -4,13 +4,15 @@ import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
 import { sidebar } from './src/chapters.ts';
 import { satteri } from '@astrojs/markdown-satteri';
+import { searchAliases } from './src/lib/search-aliases.ts';
 import { sourceLinks } from './src/lib/source-links.ts';
 
 const contentDir = fileURLToPath(new URL('./content/', import.meta.url));
 
 export default defineConfig({
-  // RFCs, man pages and kernel paths cited in plain text become links (src/lib/source-links.ts).
-  markdown: { processor: satteri({ mdastPlugins: [sourceLinks] }) },
+  // RFCs, man pages and kernel paths cited in plain text become links (src/lib/source-links.ts);
+  // TCP states and errno names carry their other spellings for search (src/lib/search-aliases.ts).
+  markdown: { processor: satteri({ mdastPlugins: [sourceLinks, searchAliases] }) },
   integrations: [
     starlight({
       title: 'Sockets, Observed',
