@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx/core';
-import { BASELINE_SYSCTLS } from './baseline.ts';
+import { BASELINE_SYSCTLS, RECORDED_SYSCTLS } from './baseline.ts';
 import { EXIT, LabError } from './errors.ts';
 import { decodePcap } from './pcap.ts';
 import { buildProbe, LABS_DIR } from './probes.ts';
@@ -24,12 +24,13 @@ import type { Capture, Host, HostInfo, LabContext, LabEvent, LinkOptions, Probe 
 const sh = $({ quiet: true, timeout: '20s', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /**
- * Run by `sh -c` inside a host, with "key=value" arguments: sets them all, then reads every key
- * back in one `sysctl` (keys never hold blanks or glob characters; values, passed as arguments,
- * never reach the script's text).
+ * Run by `sh -c` inside a host with arguments N, N keys to read only, then "key=value" pairs: sets
+ * the pairs, then reads every key back in one `sysctl` (keys never hold blanks or glob
+ * characters; values, passed as arguments, never reach the script's text).
  */
 const SET_THEN_READ_SYSCTLS =
-  'sysctl -q -w "$@"; keys=; for kv; do keys="$keys ${kv%%=*}"; done; exec sysctl $keys';
+  'keys=; n=$1; shift; while [ "$n" -gt 0 ]; do keys="$keys $1"; shift; n=$((n - 1)); done; ' +
+  '[ $# -eq 0 ] || sysctl -q -w "$@"; for kv; do keys="$keys ${kv%%=*}"; done; exec sysctl $keys';
 
 /** Seconds since the context started, on the monotonic clock the probes also use. */
 const monotonicNow = () => Number(process.hrtime.bigint()) / 1e9;
@@ -87,20 +88,22 @@ export class SandboxContext implements LabContext {
       parseSysctlLines((await sh`ip netns exec ${name} sysctl ${keys}`.nothrow()).stdout);
     /**
      * Sets several sysctls and reads them back, in one command (one `ip netns exec`, which costs
-     * a mount), and records what the kernel reports, not what was asked for.
+     * a mount), and records what the kernel reports, not what was asked for. `observed` keys are
+     * only read and recorded (the congestion control a namespace cannot pin: baseline.ts).
      */
-    const setSysctls = async (wanted: Record<string, string>) => {
+    const setSysctls = async (wanted: Record<string, string>, observed: string[] = []) => {
       const keys = Object.keys(wanted);
       const out =
-        await sh`ip netns exec ${name} sh -c ${SET_THEN_READ_SYSCTLS} sh ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
+        await sh`ip netns exec ${name} sh -c ${SET_THEN_READ_SYSCTLS} sh ${observed.length} ${observed} ${keys.map((k) => `${k}=${wanted[k]}`)}`.nothrow();
       const actual = parseSysctlLines(out.stdout);
+      for (const key of observed) this.sysctls[`${name}:${key}`] = actual.get(key) ?? '(absent)';
       for (const key of keys) {
         const value = actual.get(key) ?? '(absent)';
         this.sysctls[`${name}:${key}`] = value;
         if (value !== wanted[key] && !this.unpinned.has(key)) {
           this.unpinned.add(key);
-          // Recorded, not fatal: a user namespace may not choose a congestion control, an older
-          // kernel lacks a newer knob. The run's sysctls show what really applied.
+          // Recorded, not fatal: an older kernel lacks a newer knob. The run's sysctls show what
+          // really applied.
           const error =
             out.stderr
               .split('\n')
@@ -128,7 +131,7 @@ export class SandboxContext implements LabContext {
       'net.ipv6.conf.default.disable_ipv6': ipv6Off,
       ...opts.sysctls,
     };
-    await setSysctls(pinned);
+    await setSysctls(pinned, RECORDED_SYSCTLS);
     this.hosts.push(host);
     return host;
   }

@@ -13,10 +13,21 @@
  *        bulk both ADDR PORT BUF server|client    both ends write without ever reading; each
  *                                                 reports when it is stalled (EAGAIN and its
  *                                                 first zero-window probe)
+ *        bulk stuck ADDR PORT SNDBUF USER_TIMEOUT_MS
+ *                                                 connect (TCP_USER_TIMEOUT if > 0), write until
+ *                                                 EAGAIN, then watch TCP_INFO every millisecond:
+ *                                                 report the first zero-window probe, then the
+ *                                                 error the connection fails with (SO_ERROR), or,
+ *                                                 with no user timeout, the state at SIGUSR1
  *
- * events: listening {pid}; accepted; connected; blocked {written, errno, ...};
+ * Every connecting socket asks for the cubic congestion control (TCP_CONGESTION), the Linux
+ * default, so numbers that depend on the algorithm (cwnd) do not follow the host's choice; if the
+ * kernel refuses, the socket keeps the namespace's default and `connected` says which one ran.
+ *
+ * events: listening {pid}; accepted; connected {ca, caErrno}; blocked {written, errno, ...};
  *         probing {probes, backoff, written, ...}; sent {written}; acked; go; drained {total};
- *         stalled {written, ...}
+ *         stalled {written, ...}; first-probe {...}; failed {errno, sinceFirstProbeMs,
+ *         lastProbes, lastBackoff, ...}; alive {sinceFirstProbeMs, ...}
  */
 #include "addr.h"
 #include <fcntl.h>
@@ -28,7 +39,10 @@
 
 static const char *USAGE =
     "bulk sink ADDR PORT RCVBUF TOTAL | bulk source ADDR PORT SNDBUF TOTAL PROBES |\n"
-    "       bulk both ADDR PORT BUF server|client";
+    "       bulk both ADDR PORT BUF server|client | bulk stuck ADDR PORT SNDBUF USER_TIMEOUT_MS";
+
+/* The algorithm every connecting socket asks for (see the header). */
+static const char *WANTED_CA = "cubic";
 
 static char buf[1 << 16];
 
@@ -77,14 +91,29 @@ static int listen_one(struct sockaddr_storage *addr, socklen_t alen, long rcvbuf
   return c;
 }
 
-static int connect_one(struct sockaddr_storage *addr, socklen_t alen, long rcvbuf, long sndbuf) {
+static int connect_one(struct sockaddr_storage *addr, socklen_t alen, long rcvbuf, long sndbuf,
+                       long user_timeout_ms) {
   int fd = socket(addr->ss_family, SOCK_STREAM, 0);
   if (fd < 0) die("socket");
   set_buf(fd, SO_RCVBUF, rcvbuf, "setsockopt(SO_RCVBUF)");
   set_buf(fd, SO_SNDBUF, sndbuf, "setsockopt(SO_SNDBUF)");
+  unsigned ut = (unsigned)user_timeout_ms;
+  if (ut && setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof ut) < 0) die("setsockopt(TCP_USER_TIMEOUT)");
+  /* Not fatal: a kernel without cubic, or a caller without CAP_NET_ADMIN for a restricted one. */
+  const char *ca_errno = "null";
+  char ca_err[32];
+  if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, WANTED_CA, strlen(WANTED_CA)) < 0) {
+    snprintf(ca_err, sizeof ca_err, "\"%s\"", errno_name(errno));
+    ca_errno = ca_err;
+  }
   if (connect(fd, (struct sockaddr *)addr, alen) < 0) die("connect");
+  char ca[32] = "";
+  socklen_t cl = sizeof ca - 1;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, ca, &cl) < 0) die("getsockopt(TCP_CONGESTION)");
+  ca[cl < sizeof ca ? cl : sizeof ca - 1] = 0;
   char info[512];
-  emit("connected", "\"sport\":%d,%s", local_port(fd), info_json(fd, info, sizeof info));
+  emit("connected", "\"sport\":%d,\"ca\":\"%s\",\"caErrno\":%s,\"userTimeoutMs\":%u,%s", local_port(fd),
+       ca, ca_errno, ut, info_json(fd, info, sizeof info));
   return fd;
 }
 
@@ -165,6 +194,49 @@ static void stall(int fd) {
   emit("stalled", "\"written\":%ld,%s", written, info_json(fd, info, sizeof info));
 }
 
+/*
+ * Fills the send buffer, then watches TCP_INFO every millisecond. The first zero-window probe
+ * raises tcpi_backoff (tcp_send_probe0()); from then on the connection either fails (SO_ERROR,
+ * reported with the last TCP_INFO sample taken before it) or, without a user timeout, is still
+ * alive when the lab sends SIGUSR1.
+ */
+static void stuck(int fd) {
+  char info[512];
+  memset(buf, 'z', sizeof buf);
+  long written = fill_until_eagain(fd, 1L << 30);
+  emit("blocked", "\"written\":%ld,\"errno\":\"EAGAIN\",%s", written, info_json(fd, info, sizeof info));
+  double first_probe = 0;
+  struct tcp_info last = info_of(fd);
+  for (;;) {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGUSR1)) {
+      go_signal_wait();
+      emit("alive", "\"sinceFirstProbeMs\":%.3f,%s", first_probe ? (now_s() - first_probe) * 1000 : -1,
+           info_json(fd, info, sizeof info));
+      return;
+    }
+    struct pollfd p = {.fd = fd, .events = 0};
+    if (poll(&p, 1, 1) < 0 && errno != EINTR) die("poll");
+    if (p.revents & (POLLERR | POLLHUP)) {
+      int err = 0;
+      socklen_t el = sizeof err;
+      if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) die("getsockopt(SO_ERROR)");
+      emit("failed",
+           "\"errno\":\"%s\",\"sinceFirstProbeMs\":%.3f,\"lastProbes\":%u,\"lastBackoff\":%u,"
+           "\"lastRtoUs\":%u,\"written\":%ld",
+           err ? errno_name(err) : "0", first_probe ? (now_s() - first_probe) * 1000 : -1,
+           last.tcpi_probes, last.tcpi_backoff, last.tcpi_rto, written);
+      return;
+    }
+    last = info_of(fd);
+    if (!first_probe && last.tcpi_backoff >= 1) {
+      first_probe = now_s();
+      emit("first-probe", "%s", info_json(fd, info, sizeof info));
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 6) usage_error(USAGE, "wrong number of arguments");
   go_signal_block();
@@ -181,11 +253,15 @@ int main(int argc, char **argv) {
     long sndbuf = arg_int(USAGE, "SNDBUF", argv[4], 0, 1 << 26);
     long total = arg_int(USAGE, "TOTAL", argv[5], 1, 1L << 30);
     long probes = arg_int(USAGE, "PROBES", argv[6], 1, 15);
-    source(connect_one(&addr, alen, 0, sndbuf), total, probes);
+    source(connect_one(&addr, alen, 0, sndbuf, 0), total, probes);
   } else if (strcmp(mode, "both") == 0 && argc == 6) {
     long size = arg_int(USAGE, "BUF", argv[4], 0, 1 << 26);
-    int fd = strcmp(argv[5], "server") == 0 ? listen_one(&addr, alen, size, size) : connect_one(&addr, alen, size, size);
+    int fd = strcmp(argv[5], "server") == 0 ? listen_one(&addr, alen, size, size) : connect_one(&addr, alen, size, size, 0);
     stall(fd);
+  } else if (strcmp(mode, "stuck") == 0 && argc == 6) {
+    long sndbuf = arg_int(USAGE, "SNDBUF", argv[4], 0, 1 << 26);
+    long ut = arg_int(USAGE, "USER_TIMEOUT_MS", argv[5], 0, 600000);
+    stuck(connect_one(&addr, alen, 0, sndbuf, ut));
   } else {
     usage_error(USAGE, "unknown mode or wrong number of arguments");
   }

@@ -30,6 +30,7 @@ export default defineLab({
       TOTAL,
       PROBES,
     ]);
+    const connected = await source.waitFor('connected');
     const blocked = await source.waitFor('blocked');
     const probing = await source.waitFor('probing', 20_000);
     // The connection is stalled and nothing changes until the reader drains: sample both ends.
@@ -120,6 +121,7 @@ export default defineLab({
         // ss prints snd_wnd only when it is not 0.
         senderSsSndWnd: senderSs?.info.snd_wnd ?? null,
         senderCwnd: senderSs?.info.cwnd,
+        senderCongestionControl: connected.ca,
         senderSendQ: senderSs?.sendQ,
         senderRecvQ: senderSs?.recvQ,
         receiverRecvQ: receiverSs?.recvQ,
@@ -206,11 +208,11 @@ export default defineLab({
     },
     {
       id: 'cwnd',
-      says: '... while its congestion window stays open: the receive window, not the network, is the limit.',
+      says: '... while its congestion window stays open, at least the initial 10 segments: the receive window, not the network, is the limit.',
       fact: 'senderCwnd',
-      expect: { atLeast: 4 },
+      expect: { atLeast: 10 },
       kernelNote:
-        'cwnd depends on the congestion control (recorded in the sysctls; a user namespace may not be allowed to pin cubic)',
+        'cwnd depends on the congestion control: the sender asks for cubic per socket (TCP_CONGESTION) and records the one that ran (senderCongestionControl)',
     },
     {
       id: 'send-q',

@@ -156,6 +156,15 @@ export default defineLab({
       },
     },
     {
+      id: 'socket-counter',
+      says: 'The three datagrams, with and without DF, carry consecutive ids: the connected socket numbers them from its own counter.',
+      observe: (r) => {
+        const ids = r.facts.ids as number[];
+        return ids.slice(1).map((id, i) => (id - ids[i] + 65536) % 65536);
+      },
+      expect: { equals: [1, 1] },
+    },
+    {
       id: 'delivered',
       says: 'b receives two whole 1472-byte datagrams (the first and the third), reassembling both (ReasmOKs 2).',
       observe: (r) => [r.facts.receivedLengths, r.facts.receiverReasmOKs],

@@ -24,10 +24,16 @@ export default defineLab({
     const sent = await counters(sender);
     const got = await counters(receiver);
     const data = tcp(s.packets).filter((p) => p.ip.src === SENDER && p.tcp.payloadLength > 0);
+    const fromSender = tcp(s.packets).filter((p) => p.ip.src === SENDER);
+    const senderIds = fromSender.map((p) => p.ip.id as number);
     return {
       facts: {
         payloads: data.map((p) => p.tcp.payloadLength),
         ids: data.map((p) => p.ip.id),
+        // Every packet the connected sender sent (SYN, ACKs, data), in order: id steps.
+        senderIdSteps: senderIds.slice(1).map((id, i) => (id - senderIds[i] + 65536) % 65536),
+        synAckId: tcp(s.packets).find((p) => p.ip.src !== SENDER && p.tcp.syn && p.tcp.ack)?.ip.id,
+        synAckDf: tcp(s.packets).find((p) => p.ip.src !== SENDER && p.tcp.syn && p.tcp.ack)?.ip.df,
         shapes: [
           ...new Map(
             data.map((p) => [
@@ -51,17 +57,23 @@ export default defineLab({
     },
     {
       id: 'whole-datagrams',
-      says: 'Each segment is a whole IP datagram: DF set, MF clear, offset 0.',
+      says: 'Each segment is a whole IP datagram: DF set (the default on a route whose MTU is not locked), MF clear, offset 0.',
       fact: 'shapes',
       expect: { equals: [[true, false, 0]] },
     },
     {
       id: 'own-ids',
-      says: 'Each segment carries its own IP identification: nothing is ever to be reassembled from them.',
-      observe: (r) => new Set(r.facts.ids as number[]).size,
-      expect: { equals: 3 },
+      says: 'Each segment carries its own IP identification: the connected socket numbers every packet it sends from its own counter, so the ids step by exactly 1.',
+      observe: (r) => [...new Set(r.facts.senderIdSteps as number[])],
+      expect: { equals: [1] },
       kernelNote:
-        'Linux numbers DF packets of a connected socket from a per-socket counter; some older kernels sent id 0 on DF packets',
+        'a per-socket counter (inet_id, random start) for connected sockets, DF or not, since 5.14 and in 5.10.y stable (ip_select_ident_segs())',
+    },
+    {
+      id: 'synack-id',
+      says: 'The SYN-ACK, sent before the server has a connected socket, carries DF and id 0 (ip_build_and_send_pkt()).',
+      observe: (r) => [r.facts.synAckId, r.facts.synAckDf],
+      expect: { equals: [0, true] },
     },
     {
       id: 'no-fragmentation',

@@ -5,7 +5,9 @@
  * writes a few bytes and reads them back from the same socket, then closes it.
  *
  * usage: self-connect ADDR PORT MAX_ATTEMPTS
- * events: refused-summary {attempts, refused, otherErrors, evenPorts, oddPorts, minPort, maxPort};
+ * events: refused-summary {attempts, refused, otherErrors, evenPorts, oddPorts, minPort, maxPort}:
+ *         attempts, refused and otherErrors count the attempts that did not connect to themselves;
+ *         the port fields count every source port the kernel chose, the self-connection's included;
  *         self-connected {attempt, local, peer, state, ...}; echo {sent, received, bytes};
  *         gave-up {attempts}
  */
@@ -36,6 +38,12 @@ int main(int argc, char **argv) {
     int r = connect(fd, (struct sockaddr *)&addr, alen);
     int e = errno;
     int sport = local_port(fd);
+    if (sport > 0) {
+      if (sport % 2) odd++;
+      else even++;
+      if (sport < lo) lo = sport;
+      if (sport > hi) hi = sport;
+    }
     if (r == 0) {
       summary(attempt - 1, refused, other, even, odd, lo, hi);
       struct sockaddr_storage me, peer;
@@ -56,12 +64,6 @@ int main(int argc, char **argv) {
       if (close(fd) < 0) die("close");
       emit("closed", NULL);
       return 0;
-    }
-    if (sport > 0) {
-      if (sport % 2) odd++;
-      else even++;
-      if (sport < lo) lo = sport;
-      if (sport > hi) hi = sport;
     }
     if (e == ECONNREFUSED) refused++;
     else other++;

@@ -9,7 +9,7 @@ const PORT = 5204;
 export default defineLab({
   title: 'IP_PMTUDISC_DO and EMSGSIZE on UDP',
   verifies:
-    'Verify: on a UDP socket with IP_PMTUDISC_DO, send(2000) over a 1500-byte link fails with EMSGSIZE; send(1472) leaves with DF, the router of the 1280-byte link answers ICMP fragmentation needed, IP_MTU drops to 1280 and SO_ERROR reports EMSGSIZE; send(1472) then fails with EMSGSIZE while send(1252) passes; with IP_PMTUDISC_DONT send(1472) leaves as two fragments without DF and arrives whole.',
+    'Verify: on a UDP socket with IP_PMTUDISC_DO over a 1500-byte link, send(1473) fails with EMSGSIZE and send(1472) leaves with DF; the router of the 1280-byte link answers ICMP fragmentation needed, IP_MTU drops to 1280 and SO_ERROR reports EMSGSIZE; send(1472) and send(1253) then fail with EMSGSIZE while send(1252) passes; with IP_PMTUDISC_DONT send(1472) leaves as two fragments without DF and arrives whole.',
   probes: ['mtu-mss/udp-pmtu.c', 'probes/stream.c'],
   run: async (ctx: LabContext) => {
     const { a, b } = await narrowPath(ctx);
@@ -35,6 +35,7 @@ export default defineLab({
         sendTooBigForLink: sends['too-big-for-link'],
         sendFitsLink: sends['fits-link'],
         sendTooBigForPath: sends['too-big-for-path'],
+        sendJustOverPath: sends['just-over-path'],
         sendFitsPath: sends['fits-path'],
         sendDontFragment: sends['dont-fragment-off'],
         maxIpLength: Math.max(...out.map((p) => p.ip.length)),
@@ -60,13 +61,13 @@ export default defineLab({
     },
     {
       id: 'too-big-for-link',
-      says: 'send(2000) fails at once with EMSGSIZE: 2028 bytes cannot leave a 1500-byte link with DF.',
+      says: 'send(1473) fails at once with EMSGSIZE: 1473 + 8 + 20 = 1501 bytes, one more than the 1500-byte link carries with DF.',
       fact: 'sendTooBigForLink',
       expect: { equals: 'EMSGSIZE' },
     },
     {
       id: 'nothing-left',
-      says: 'That datagram never reached the wire: no 2028-byte packet in the capture.',
+      says: 'That datagram never reached the wire: no packet longer than 1500 bytes in the capture.',
       fact: 'maxIpLength',
       expect: { atMost: 1500 },
     },
@@ -104,6 +105,12 @@ export default defineLab({
       id: 'too-big-for-path',
       says: 'The same send(1472) now fails with EMSGSIZE before leaving the host.',
       fact: 'sendTooBigForPath',
+      expect: { equals: 'EMSGSIZE' },
+    },
+    {
+      id: 'just-over-path',
+      says: 'send(1253), one byte over the learned path MTU (1253 + 28 = 1281), fails with EMSGSIZE too.',
+      fact: 'sendJustOverPath',
       expect: { equals: 'EMSGSIZE' },
     },
     {

@@ -6,11 +6,13 @@
  * Steps (each reported as an event):
  *   1. IP_MTU_DISCOVER = IP_PMTUDISC_DO (DF on every datagram, never fragment locally);
  *      IP_MTU before anything was sent (the route's MTU).
- *   2. send 2000 bytes: larger than the interface MTU → EMSGSIZE, nothing leaves.
+ *   2. send 1473 bytes: a 1501-byte packet, one byte over the interface MTU → EMSGSIZE, nothing
+ *      leaves.
  *   3. send 1472 bytes: a 1500-byte packet, fits the first link; a router further on may refuse it.
  *   4. wait (up to 3 s) until IP_MTU changes: the ICMP "fragmentation needed" has been applied;
  *      then read SO_ERROR (the ICMP error as reported to a connected socket).
- *   5. send 1472 again → EMSGSIZE now that the path MTU is known; send 1252 (1280 − 28) → ok.
+ *   5. send 1472 again → EMSGSIZE now that the path MTU is known; send IP_MTU − 27 (one byte
+ *      over) → EMSGSIZE; send IP_MTU − 28 (1252 for 1280) → ok.
  *   6. IP_MTU_DISCOVER = IP_PMTUDISC_DONT; send 1472 → accepted, leaves as fragments sized to the
  *      path MTU, without DF.
  *
@@ -49,7 +51,7 @@ int main(int argc, char **argv) {
   int before = ip_mtu(fd);
   emit("mtu", "\"step\":\"before\",\"ipMtu\":%d", before);
 
-  try_send(fd, "too-big-for-link", 2000);
+  try_send(fd, "too-big-for-link", (size_t)before - 27);
   try_send(fd, "fits-link", 1472);
 
   double start = now_s();
@@ -65,6 +67,7 @@ int main(int argc, char **argv) {
   emit("so-error", "\"errno\":\"%s\"", err ? errno_name(err) : "0");
 
   try_send(fd, "too-big-for-path", 1472);
+  try_send(fd, "just-over-path", (size_t)mtu - 27);
   try_send(fd, "fits-path", (size_t)mtu - 28);
 
   set_pmtudisc(fd, IP_PMTUDISC_DONT);

@@ -1,6 +1,6 @@
 import { defineLab } from '../_lib/define.ts';
 import type { LabContext } from '../_lib/types.ts';
-import { parseSs, parseSsInfo, type SsSocketInfo } from '../_lib/observe.ts';
+import { counters, parseSs, parseSsInfo, type SsSocketInfo } from '../_lib/observe.ts';
 import { waitUntil } from '../_lib/wait.ts';
 import { clientServer, SERVER } from '../_lib/topology.ts';
 
@@ -83,6 +83,21 @@ export default defineLab({
     ]);
     const listeningText = await server.run(['ss', '-H', '-t', '-n', 'state', 'listening']);
     await capture.stop();
+    // Where the receiver's drops were counted (tcp_data_queue(), tcp_data_queue_ofo(),
+    // tcp_prune_queue(), tcp_add_backlog()): nonzero counters only. A fresh namespace starts at 0.
+    const serverCounters = await counters(server);
+    const receiverDropCounters = Object.fromEntries(
+      [
+        'TcpExtTCPZeroWindowDrop',
+        'TcpExtTCPRcvQDrop',
+        'TcpExtTCPOFODrop',
+        'TcpExtTCPBacklogDrop',
+        'TcpExtRcvPruned',
+        'TcpExtOfoPruned',
+      ]
+        .filter((k) => serverCounters[k])
+        .map((k) => [k, serverCounters[k]]),
+    );
 
     const listener = (port: number) =>
       serverRows.find((s) => s.state === 'LISTEN' && s.local === `${SERVER}:${port}`);
@@ -103,6 +118,12 @@ export default defineLab({
         receiverRb: receiver?.skmem?.rb,
         receiverSkmemR: receiver?.skmem?.r,
         receiverDrops: receiver?.skmem?.d,
+        receiverDropCounters,
+        // tcp_data_queue(): a segment entirely below rcv_nxt is a duplicate, dropped (skmem d)
+        // and answered with a D-SACK.
+        receiverDsackOldSent: serverCounters.TcpExtTCPDSACKOldSent ?? 0,
+
+        senderBytesRetrans: num(sender, 'bytes_retrans') ?? 0,
         receiverRcvSpace: num(receiver, 'rcv_space'),
         senderSendQ: sender?.sendQ,
         senderRecvQ: sender?.recvQ,
@@ -177,6 +198,19 @@ export default defineLab({
         (r.facts.senderSendQ as number) -
         (r.facts.written as number),
       expect: { equals: 0 },
+    },
+    {
+      id: 'drops-are-duplicates',
+      says: "The receiver's drop count (skmem d) is made of duplicates only: each dropped segment was a retransmission of bytes it already held, answered with a D-SACK (TcpExtTCPDSACKOldSent), and no buffer-related drop counter moved. Drops:",
+      observe: (r) => {
+        const buffer = Object.keys(r.facts.receiverDropCounters as object);
+        return r.facts.receiverDrops === r.facts.receiverDsackOldSent && buffer.length === 0
+          ? r.facts.receiverDrops
+          : `d ${r.facts.receiverDrops}, D-SACKs ${r.facts.receiverDsackOldSent}, ${buffer.join(' ') || 'no buffer drops'}`;
+      },
+      expect: { between: [0, 10] },
+      kernelNote:
+        'buffer drops would show in TcpExtTCPZeroWindowDrop, TCPRcvQDrop, TCPOFODrop, TCPBacklogDrop, RcvPruned or OfoPruned (tcp_data_queue(), tcp_prune_queue(), tcp_add_backlog())',
     },
     {
       id: 'zero-window',

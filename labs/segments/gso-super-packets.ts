@@ -1,7 +1,12 @@
 import { defineLab } from '../_lib/define.ts';
 import type { LabContext } from '../_lib/types.ts';
+import { parseSsInfo } from '../_lib/observe.ts';
 import { tcp } from '../_lib/packets.ts';
-import { SENDER, streamScenario } from '../_lib/stream.ts';
+import { RECEIVER, SENDER, streamScenario } from '../_lib/stream.ts';
+
+/** Congestion control names as ss prints them among the internals line's bare words. */
+const ALGORITHMS =
+  /^(bbr\d?|cubic|reno|bic|dctcp|highspeed|htcp|hybla|illinois|lp|nv|scalable|vegas|veno|westwood|yeah|cdg)$/;
 
 const PORT = 5101;
 const WRITE = 10000;
@@ -22,15 +27,23 @@ export default defineLab({
     const [link] = JSON.parse(
       await sender.run(['ip', '-d', '-j', 'link', 'show', 'dev', 'veth-receiver']),
     ) as Array<{ gso_max_size: number; gso_max_segs: number }>;
+    // The batch size follows the pacing rate, which the congestion control sets: which one ran
+    // (the namespace's default, inherited from the host; the lab does not choose it).
+    const [sock] = parseSsInfo(
+      await sender.run(['ss', '-H', '-t', '-i', '-n', 'dst', `${RECEIVER}:${PORT}`]),
+    );
     const segs = tcp(s.packets);
     const data = segs.filter((p) => p.ip.src === SENDER && p.tcp.payloadLength > 0);
     return {
       facts: {
+        congestionControl: sock?.flags.find((f) => ALGORITHMS.test(f)),
         gsoMaxSize: link.gso_max_size,
         gsoMaxSegs: link.gso_max_segs,
         sndMss: s.connected.sndMss,
         dataPackets: data.length,
         payloads: data.map((p) => p.tcp.payloadLength),
+        // tcpdump's "length" for a TCP packet is its payload.
+        firstPayload: data[0]?.tcp.payloadLength,
         ipLengths: data.map((p) => p.ip.length),
         maxIpLength: Math.max(...segs.map((p) => p.ip.length)),
         payloadTotal: data.reduce((sum, p) => sum + p.tcp.payloadLength, 0),
@@ -58,7 +71,7 @@ export default defineLab({
       fact: 'dataPackets',
       expect: { atMost: 6 },
       kernelNote:
-        'the batch size comes from tcp_tso_autosize() (pacing rate, gso_max_size); devices with BIG TCP (5.19+/6.3+) may batch more than 64 KiB',
+        'the batch size comes from tcp_tso_autosize() (pacing rate, gso_max_size), so it depends on the congestion control that ran (congestionControl, the namespace default); devices with BIG TCP (5.19+/6.3+) may batch more than 64 KiB',
     },
     {
       id: 'same-bytes',

@@ -25,12 +25,25 @@ export default defineLab({
   probes: ['socket-options/bufsizes.c', 'probes/tcp_info.h'],
   run: async (ctx: LabContext) => {
     const { client, server } = await clientServer(ctx, { capture: false });
-    const rmemMax = Number(await client.readSysctl('net.core.rmem_max'));
-    const wmemMax = Number(await client.readSysctl('net.core.wmem_max'));
-    const rmemDefault = Number(await client.readSysctl('net.core.rmem_default'));
-
-    const sizes = ctx.probe(client, 'socket-options/bufsizes.c', ['sizes', rmemMax, wmemMax]);
+    // Global values: a network namespace shows them read-only since Linux 6.11, not at all before
+    // ("(absent)"). Without them the probe derives each limit from what an INT_MAX request gets.
+    const coreSysctls = {
+      rmemMax: await client.readSysctl('net.core.rmem_max'),
+      wmemMax: await client.readSysctl('net.core.wmem_max'),
+      rmemDefault: await client.readSysctl('net.core.rmem_default'),
+    };
+    const numeric = (v: string) => (/^\d+$/.test(v) ? Number(v) : undefined);
+    const sizes = ctx.probe(client, 'socket-options/bufsizes.c', [
+      'sizes',
+      numeric(coreSysctls.rmemMax) ?? 0,
+      numeric(coreSysctls.wmemMax) ?? 0,
+    ]);
     await sizes.exited;
+    const derived = (opt: string) =>
+      sizes.events.find((e) => e.event === 'limit' && e.opt === opt)?.derived as number | undefined;
+    const rmemMax = numeric(coreSysctls.rmemMax) ?? derived('SO_RCVBUF') ?? NaN;
+    const wmemMax = numeric(coreSysctls.wmemMax) ?? derived('SO_SNDBUF') ?? NaN;
+    const rmemDefault = numeric(coreSysctls.rmemDefault);
     const names: Record<number, string> = {
       1: '1',
       65536: '64KiB',
@@ -85,14 +98,16 @@ export default defineLab({
     const synSmall = syn(Number(smallInfo.sport));
     return {
       sysctls: {
-        'client:net.core.rmem_max': String(rmemMax),
-        'client:net.core.wmem_max': String(wmemMax),
-        'client:net.core.rmem_default': String(rmemDefault),
+        'client:net.core.rmem_max': coreSysctls.rmemMax,
+        'client:net.core.wmem_max': coreSysctls.wmemMax,
+        'client:net.core.rmem_default': coreSysctls.rmemDefault,
       },
       facts: {
+        coreSysctls,
         rmemMax,
         wmemMax,
-        rmemDefault,
+        limitsFrom: numeric(coreSysctls.rmemMax) === undefined ? 'INT_MAX requests' : 'sysctl',
+        rmemDefault: rmemDefault ?? coreSysctls.rmemDefault,
         tcpDefaults: defaults.tcp,
         udpDefaults: defaults.udp,
         udpDefaultRcvbuf: (defaults.udp as { rcvbuf: number } | undefined)?.rcvbuf,
@@ -138,25 +153,38 @@ export default defineLab({
       says: 'A request of 4 × rmem_max reads back as exactly 2 × rmem_max: capped, without an error.',
       observe: (r) => Number(readBack(r, 'tcp SO_RCVBUF 4×max')) / Number(r.facts.rmemMax),
       expect: { equals: 2 },
+      kernelNote:
+        'rmem_max is read inside the lab namespace, where Linux shows it (read-only) since 6.11; on older kernels it is absent there and the lab takes the cap an INT_MAX request meets instead (limitsFrom)',
     },
     {
       id: 'snd-cap',
       says: 'SO_SNDBUF is capped the same way at 2 × wmem_max.',
       observe: (r) => Number(readBack(r, 'tcp SO_SNDBUF 4×max')) / Number(r.facts.wmemMax),
       expect: { equals: 2 },
+      kernelNote: 'wmem_max: as rmem_max',
     },
     {
       id: 'tcp-defaults',
       says: 'A new TCP socket starts from tcp_rmem[1] and tcp_wmem[1] (131072 and 16384 here), not from rmem_default.',
       fact: 'tcpDefaults',
       expect: { equals: { rcvbuf: 131072, sndbuf: 16384 } },
-      kernelNote: 'follows net.ipv4.tcp_rmem / tcp_wmem, pinned to the kernel defaults',
+      kernelNote:
+        'follows net.ipv4.tcp_rmem / tcp_wmem, which the labs pin to 4096 131072 6291456 / 4096 16384 4194304 (the middle values are the compiled defaults of every release)',
     },
     {
       id: 'udp-default',
       says: 'A new UDP socket starts from net.core.rmem_default.',
-      observe: (r) => r.facts.udpDefaultRcvbuf === r.facts.rmemDefault,
+      observe: (r) =>
+        typeof r.facts.rmemDefault === 'number'
+          ? r.facts.udpDefaultRcvbuf === r.facts.rmemDefault
+          : r.facts.rmemDefault,
       expect: { equals: true },
+      kernel: {
+        since: '6.11',
+        before: { equals: '(absent)' },
+        change:
+          'net.core.rmem_default is shown (read-only) inside a network namespace since "net: make net.core.{r,w}mem_{default,max} namespaced" (19249c0724f2); before, the lab cannot read it',
+      },
     },
     {
       id: 'force-eperm',
@@ -181,6 +209,8 @@ export default defineLab({
       says: 'With the default buffer, the SYN advertises window scale 7 (from tcp_rmem max, 6 MiB).',
       fact: 'synWscaleDefault',
       expect: { equals: 7 },
+      kernelNote:
+        'tcp_rmem max is pinned to 6291456, the compiled default up to 6.15; the 33554432 default of 6.16+ (or a host value a new namespace copies) gives wscale 10',
     },
     {
       id: 'syn-wscale-small',

@@ -3,11 +3,11 @@
  * the cap at net.core.rmem_max / wmem_max, SO_RCVBUFFORCE with and without CAP_NET_ADMIN, and
  * the window scale a SYN advertises when the receive buffer is set before connect().
  *
- * usage: bufsizes sizes RMEM_MAX WMEM_MAX
+ * usage: bufsizes sizes RMEM_MAX WMEM_MAX   (0: derive the limit, see derive_limit())
  *        bufsizes server ADDR PORT
  *        bufsizes client ADDR PORT RCVBUF      (RCVBUF 0: leave the default)
- * sizes events: default {type, rcvbuf, sndbuf}; set {type, opt, requested, readBack | errno};
- *               dropped-cap {cap}
+ * sizes events: limit {opt, derived}; default {type, rcvbuf, sndbuf};
+ *               set {type, opt, requested, readBack | errno}; dropped-cap {cap}
  * server events: listening; accepted (runs until SIGTERM)
  * client events: connected {sport, rcvbuf, rcvWscale, ...} then exits
  */
@@ -48,10 +48,27 @@ static void drop_net_admin(void) {
   emit("dropped-cap", "\"cap\":\"CAP_NET_ADMIN\"");
 }
 
+/*
+ * The cap a request meets when the limit cannot be read (net.core.rmem_max/wmem_max are not shown
+ * inside a network namespace before Linux 6.11): half the read-back of an INT_MAX request.
+ */
+static long derive_limit(int opt, const char *optname) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  int v = 0x7fffffff;
+  if (setsockopt(fd, SOL_SOCKET, opt, &v, sizeof v) < 0) die("setsockopt(INT_MAX)");
+  long limit = get_int(fd, opt, "getsockopt") / 2;
+  close(fd);
+  emit("limit", "\"opt\":\"%s\",\"derived\":%ld", optname, limit);
+  return limit;
+}
+
 static int sizes(int argc, char **argv) {
   if (argc != 4) usage_error(USAGE, "sizes: wrong number of arguments");
-  long rmem_max = arg_int(USAGE, "RMEM_MAX", argv[2], 1, 1L << 30);
-  long wmem_max = arg_int(USAGE, "WMEM_MAX", argv[3], 1, 1L << 30);
+  long rmem_max = arg_int(USAGE, "RMEM_MAX", argv[2], 0, 1L << 30);
+  long wmem_max = arg_int(USAGE, "WMEM_MAX", argv[3], 0, 1L << 30);
+  if (rmem_max == 0) rmem_max = derive_limit(SO_RCVBUF, "SO_RCVBUF");
+  if (wmem_max == 0) wmem_max = derive_limit(SO_SNDBUF, "SO_SNDBUF");
   const struct { const char *name; int type; } types[] = {{"tcp", SOCK_STREAM}, {"udp", SOCK_DGRAM}};
   for (size_t i = 0; i < 2; i++) {
     int fd = socket(AF_INET, types[i].type, 0);

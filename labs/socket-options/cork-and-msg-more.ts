@@ -5,6 +5,9 @@ import { clientServer, SERVER } from '../_lib/topology.ts';
 import { ms } from './_scenario.ts';
 
 const PORT = 5101;
+/** A second connection, over a route whose minimum RTO is raised: the cork phase only. */
+const SLOW_RTO_PORT = 5109;
+const SLOW_RTO_MIN_MS = 500;
 
 /** When the server had read at least `total` bytes (lab seconds). */
 function arrival(events: LabEvent[], total: number): number | undefined {
@@ -15,7 +18,7 @@ function arrival(events: LabEvent[], total: number): number | undefined {
 export default defineLab({
   title: 'TCP_CORK and MSG_MORE: full segments now, the tail later',
   verifies:
-    'Verify: with TCP_CORK on, ten 400-byte writes leave as two full segments at once and the 1104-byte tail waits about 200 ms (the probe timer) unless the cork is removed, which sends it at once; MSG_MORE on each call but the last gives one segment, and MSG_MORE with nothing after it waits like the cork.',
+    'Verify: with TCP_CORK on, ten 400-byte writes leave as two full segments at once and the 1104-byte tail waits one RTO (the zero-window probe timer, at least 200 ms: 500 ms on a route with rto_min 500ms) unless the cork is removed, which sends it at once; MSG_MORE on each call but the last gives one segment, and MSG_MORE with nothing after it waits like the cork.',
   probes: ['socket-options/cork.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);
@@ -25,6 +28,32 @@ export default defineLab({
     await sender.waitFor('connected');
     await receiver.waitFor('eof', 15_000);
     await sender.exited;
+    // The same cork phase again, to a server whose route has `rto_min 500ms`: if the ceiling is
+    // the probe timer, max(RTO, 200 ms), the tail now waits one (longer) RTO.
+    await client.run([
+      'ip',
+      'route',
+      'add',
+      `${SERVER}/32`,
+      'dev',
+      'veth-server',
+      'rto_min',
+      `${SLOW_RTO_MIN_MS}ms`,
+    ]);
+    const slowReceiver = ctx.probe(server, 'socket-options/cork.c', [
+      'server',
+      SERVER,
+      SLOW_RTO_PORT,
+    ]);
+    await slowReceiver.waitFor('listening');
+    const slowSender = ctx.probe(client, 'socket-options/cork.c', [
+      'client',
+      SERVER,
+      SLOW_RTO_PORT,
+      'cork-only',
+    ]);
+    await slowReceiver.waitFor('eof', 15_000);
+    await slowSender.exited;
     const packets = await capture.stop();
 
     const data = onPort(packets, PORT).filter(
@@ -41,18 +70,40 @@ export default defineLab({
       (p) => p.tcp.srcPort === PORT && (p.tcp.relAck ?? 0) >= 2897 && tail && p.t <= tail.t,
     )[0];
 
+    // The slow-RTO connection: the same 4000 corked bytes.
+    const slowData = onPort(packets, SLOW_RTO_PORT).filter(
+      (p) => p.tcp.dstPort === SLOW_RTO_PORT && p.tcp.payloadLength > 0,
+    );
+    const slowTail = slowData.at(-1);
+    const slowEmptied = onPort(packets, SLOW_RTO_PORT).filter(
+      (p) =>
+        p.tcp.srcPort === SLOW_RTO_PORT &&
+        (p.tcp.relAck ?? 0) >= 2897 &&
+        slowTail &&
+        p.t <= slowTail.t,
+    )[0];
+    // The RTO when the full segments were acknowledged and the tail stayed queued: when the
+    // probe timer was armed.
+    const rtoAtCork = (probe: typeof sender) =>
+      (probe.events.find((e) => e.event === 'held')?.rtoUs as number) / 1000;
+
     const ev = ctx.events;
-    const wrote = (phase: string) => ev.find((e) => e.event === 'wrote' && e.phase === phase)!.t;
+    const wrote = (phase: string) =>
+      ev.find((e) => e.host === 'client' && e.event === 'wrote' && e.phase === phase)!.t;
     const uncorked = ev.find((e) => e.event === 'uncorked')!.t;
     return {
       events: ev,
-      // Two ~200 ms probe-timer holds and the 50 ms the application keeps the cork.
-      inherentWaitS: 0.45,
+      // Two ~200 ms probe-timer holds, one ~500 ms hold and the 50 ms the application keeps the cork.
+      inherentWaitS: 0.95,
       facts: {
         corkSegments: cork.map((p) => p.tcp.payloadLength),
         corkBytesSentAtOnce: atOnce.reduce((n, p) => n + p.tcp.payloadLength, 0),
         corkTailSegment: tail && !atOnce.includes(tail) ? tail.tcp.payloadLength : 0,
         corkCeilingMs: tail && emptied ? ms(tail.t - emptied.t) : undefined,
+        corkRtoMs: rtoAtCork(sender),
+        slowRtoTailSegments: slowData.map((p) => p.tcp.payloadLength),
+        slowRtoCeilingMs: slowTail && slowEmptied ? ms(slowTail.t - slowEmptied.t) : undefined,
+        slowRtoRtoMs: rtoAtCork(slowSender),
         corkWriteToTailMs: ms(arrival(ev, 4000)! - wrote('cork')),
         uncorkSegments: inRange(4000, 4300).map((p) => p.tcp.payloadLength),
         uncorkHeldMs: ms(arrival(ev, 4300)! - wrote('uncork')),
@@ -79,11 +130,28 @@ export default defineLab({
     },
     {
       id: 'ceiling',
-      says: 'A corked partial segment leaves on its own after about 200 ms (measured on the wire from the ACK that emptied the pipe).',
+      says: 'A corked partial segment leaves on its own after about 200 ms, measured on the wire from the ACK that emptied the pipe.',
       fact: 'corkCeilingMs',
-      expect: { between: [150, 300] },
+      expect: { between: [200, 300] },
+    },
+    {
+      id: 'ceiling-is-rto',
+      says: 'That hold is one RTO (TCP_INFO tcpi_rto, at least TCP_RTO_MIN = 200 ms): the zero-window probe timer, not a cork timer. Hold minus RTO, in ms:',
+      observe: (r) => Math.round(Number(r.facts.corkCeilingMs) - Number(r.facts.corkRtoMs)),
+      expect: { between: [-5, 40] },
       kernelNote:
-        'the probe timer uses the RTO, at least TCP_RTO_MIN (200 ms); a path with a larger RTO holds the tail longer',
+        'tcp_check_probe_timer() arms ICSK_TIME_PROBE0 with tcp_probe0_base() = max(icsk_rto, TCP_RTO_MIN) when nothing can be sent and nothing is in flight; timers fire on 4 ms ticks (HZ 250)',
+    },
+    {
+      id: 'slow-rto',
+      says: `On a route with rto_min ${SLOW_RTO_MIN_MS} ms the same tail waits its longer RTO, not 200 ms. Hold minus RTO, in ms:`,
+      observe: (r) =>
+        Number(r.facts.slowRtoRtoMs) >= SLOW_RTO_MIN_MS
+          ? Math.round(Number(r.facts.slowRtoCeilingMs) - Number(r.facts.slowRtoRtoMs))
+          : `RTO ${r.facts.slowRtoRtoMs} ms < ${SLOW_RTO_MIN_MS}`,
+      expect: { between: [-5, 50] },
+      kernelNote:
+        "a route metric (ip route … rto_min) raises the RTO floor (tcp_rto_min()); a 500 ms timer falls in the timer wheel's second level, which rounds up by as much as 8 ticks (32 ms at HZ 250)",
     },
     {
       id: 'uncork-now',

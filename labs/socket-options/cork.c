@@ -11,17 +11,28 @@
  * readiness.
  *
  * usage: cork server ADDR PORT
- *        cork client ADDR PORT
+ *        cork client ADDR PORT [cork-only]    cork-only: the first phase and nothing else
  * server events: listening; recv {bytes, total} per read; eof {total}
- * client events: connected {sport}; wrote {phase, bytes, total}; uncorked {total}; drained {phase}
+ * client events: connected {sport}; wrote {phase, bytes, total, rtoUs}; held {queued, rtoUs};
+ *                uncorked {total}; drained {phase, rtoUs}
+ * rtoUs is TCP_INFO's tcpi_rto: the timer that releases a corked tail is the zero-window probe
+ * timer, max(RTO, TCP_RTO_MIN) (tcp_probe0_base()), so the lab compares the hold with it.
  */
 #include "addr.h"
+#include "tcp_info.h"
 #include <linux/sockios.h>
-#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static const char *USAGE = "cork server ADDR PORT | cork client ADDR PORT";
+static const char *USAGE = "cork server ADDR PORT | cork client ADDR PORT [cork-only]";
+
+static unsigned rto_us(int fd) {
+  struct tcp_info ti;
+  socklen_t sl = sizeof ti;
+  memset(&ti, 0, sizeof ti);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
+  return ti.tcpi_rto;
+}
 
 static void set_cork(int fd, int on) {
   if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) < 0) die("setsockopt(TCP_CORK)");
@@ -52,7 +63,29 @@ static void drained(int fd, const char *phase) {
     }
     usleep(500);
   }
-  emit("drained", "\"phase\":\"%s\",\"total\":%ld", phase, total);
+  emit("drained", "\"phase\":\"%s\",\"total\":%ld,\"rtoUs\":%u", phase, total, rto_us(fd));
+}
+
+/*
+ * Waits until the full segments are acknowledged while the tail is still queued (nothing in
+ * flight, bytes in the send queue): the moment the probe timer is armed. Reports the RTO then.
+ */
+static void held(int fd) {
+  double deadline = now_s() + 5.0;
+  for (;;) {
+    struct tcp_info ti;
+    socklen_t sl = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
+    int outq = 0;
+    if (ioctl(fd, SIOCOUTQ, &outq) < 0) die("ioctl(SIOCOUTQ)");
+    if (ti.tcpi_unacked == 0 && outq > 0) {
+      emit("held", "\"queued\":%d,\"rtoUs\":%u", outq, ti.tcpi_rto);
+      return;
+    }
+    if (outq == 0 || now_s() > deadline) return; /* the tail already left: nothing to report */
+    usleep(200);
+  }
 }
 
 static int server(int argc, char **argv) {
@@ -76,7 +109,9 @@ static int server(int argc, char **argv) {
 }
 
 static int client(int argc, char **argv) {
-  if (argc != 4) usage_error(USAGE, "client: wrong number of arguments");
+  if (argc != 4 && !(argc == 5 && strcmp(argv[4], "cork-only") == 0))
+    usage_error(USAGE, "client: wrong number of arguments");
+  int cork_only = argc == 5;
   struct sockaddr_storage addr;
   socklen_t alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
   int fd = socket(addr.ss_family, SOCK_STREAM, 0);
@@ -89,9 +124,14 @@ static int client(int argc, char **argv) {
   /* cork: 4000 bytes in 400-byte writes; two full segments can leave, the tail cannot. */
   set_cork(fd, 1);
   for (int i = 0; i < 10; i++) send_all(fd, buf, 400, 0);
-  emit("wrote", "\"phase\":\"cork\",\"bytes\":4000,\"total\":%ld", total);
+  emit("wrote", "\"phase\":\"cork\",\"bytes\":4000,\"total\":%ld,\"rtoUs\":%u", total, rto_us(fd));
+  held(fd);
   drained(fd, "cork");
   set_cork(fd, 0);
+  if (cork_only) {
+    close(fd);
+    return 0;
+  }
 
   /* uncork: the application decides when the corked bytes leave. */
   set_cork(fd, 1);

@@ -148,6 +148,7 @@ export default defineLab({
       says: 'With TCP_NODELAY, the median request takes well under the delayed-ACK timeout.',
       fact: 'nodelayMedianMs',
       expect: { atMost: 5 },
+      cost: true,
     },
     {
       id: 'nagle-most',
@@ -163,7 +164,7 @@ export default defineLab({
       observe: (r) => (r.facts.nagleHeaderAckDelaysMs as number[] | undefined)?.[0],
       expect: { atMost: 10 },
       kernelNote:
-        'Linux heuristics: delayed ACKs start after 1 reply (3 on kernels 5.1 to 5.19), tunable with net.ipv4.tcp_pingpong_thresh since 6.7',
+        'Linux heuristics: delayed ACKs start after 1 reply (3 on mainline 5.1 to 5.18 and early 5.10/5.15 stable releases), tunable with net.ipv4.tcp_pingpong_thresh since 6.7',
     },
     {
       id: 'held-body',

@@ -13,16 +13,27 @@
  *                      connections from either and reports how many each one got.
  *   connect ADDR PORT COUNT [hold]  COUNT connections one after another; each sends one byte
  *                      and waits for EOF unless `hold` (then all stay open until SIGTERM).
+ *   stalled ADDR PORT BACKLOG  Two SO_REUSEPORT listeners with BACKLOG: the first accepts
+ *                      everything, the second never calls accept(). On SIGUSR1 reports how many
+ *                      the first accepted and both accept queues (TCP_INFO on a listener:
+ *                      tcpi_unacked is the queue, tcpi_sacked the backlog).
+ *   attempt ADDR PORT COUNT WAIT_MS  COUNT non-blocking connect()s one after another, each given
+ *                      up to WAIT_MS to complete before the next starts; then the state of every
+ *                      socket (ESTAB, or SYN-SENT when its SYN got no answer). Holds them open.
  *
  * events: try {case, opts, call, errno|null}; listening; accepted; counts {a, b};
- *         connected {sport}; done {count}
+ *         connected {sport}; done {count}; queues {acceptedA, queueA, backlogA, queueB, backlogB};
+ *         attempted {count, established, synSent, elapsedMs}
  */
 #include "addr.h"
+#include "tcp_info.h"
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 static const char *USAGE =
-    "reuse matrix|timewait ADDR PORT | reuse group ADDR PORT N | reuse connect ADDR PORT COUNT [hold]";
+    "reuse matrix|timewait ADDR PORT | reuse group ADDR PORT N | reuse connect ADDR PORT COUNT [hold] |\n"
+    "       reuse stalled ADDR PORT BACKLOG | reuse attempt ADDR PORT COUNT WAIT_MS";
 
 static struct sockaddr_storage addr;
 static socklen_t alen;
@@ -155,6 +166,74 @@ static int connector(int count, int hold) {
   return 0;
 }
 
+static struct tcp_info listener_info(int fd) {
+  struct tcp_info ti;
+  socklen_t sl = sizeof ti;
+  memset(&ti, 0, sizeof ti);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
+  return ti;
+}
+
+static int stalled(int backlog) {
+  go_signal_block();
+  int l[2];
+  for (int i = 0; i < 2; i++) {
+    l[i] = make(OPT_PORT);
+    if (bind(l[i], (struct sockaddr *)&addr, alen) < 0) die("bind");
+    if (listen(l[i], backlog) < 0) die("listen");
+  }
+  emit("listening", "\"listeners\":2,\"backlog\":%d", backlog);
+  int accepted = 0;
+  for (;;) {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGUSR1)) {
+      go_signal_wait();
+      /* Take what is still queued on the first listener, so its queue is read empty. */
+      struct pollfd p = {.fd = l[0], .events = POLLIN};
+      while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+        int c = accept(l[0], NULL, NULL);
+        if (c < 0) die("accept");
+        accepted++;
+      }
+      struct tcp_info a = listener_info(l[0]), b = listener_info(l[1]);
+      emit("queues", "\"acceptedA\":%d,\"queueA\":%u,\"backlogA\":%u,\"queueB\":%u,\"backlogB\":%u",
+           accepted, a.tcpi_unacked, a.tcpi_sacked, b.tcpi_unacked, b.tcpi_sacked);
+      for (;;) pause();
+    }
+    struct pollfd p = {.fd = l[0], .events = POLLIN};
+    if (poll(&p, 1, 5) < 0 && errno != EINTR) die("poll");
+    if (p.revents & POLLIN) {
+      int c = accept(l[0], NULL, NULL); /* kept open: the connection stays ESTABLISHED */
+      if (c < 0) die("accept");
+      accepted++;
+    }
+  }
+  return 0;
+}
+
+static int attempt(int count, int wait_ms) {
+  int fds[1000];
+  double t0 = now_s();
+  for (int i = 0; i < count; i++) {
+    fds[i] = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fds[i] < 0) die("socket");
+    if (connect(fds[i], (struct sockaddr *)&addr, alen) < 0 && errno != EINPROGRESS) die("connect");
+    struct pollfd p = {.fd = fds[i], .events = POLLOUT};
+    if (poll(&p, 1, wait_ms) < 0) die("poll");
+  }
+  int established = 0, syn_sent = 0;
+  for (int i = 0; i < count; i++) {
+    int st = tcp_state(fds[i]);
+    if (st == 1) established++;         /* TCP_ESTABLISHED */
+    else if (st == 2) syn_sent++;       /* TCP_SYN_SENT */
+  }
+  emit("attempted", "\"count\":%d,\"established\":%d,\"synSent\":%d,\"elapsedMs\":%.3f", count,
+       established, syn_sent, (now_s() - t0) * 1000);
+  for (;;) pause();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) usage_error(USAGE, "wrong number of arguments");
   alen = parse_addr(USAGE, argv[2], arg_port(USAGE, "PORT", argv[3]), &addr);
@@ -163,6 +242,9 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "group") == 0 && argc == 5) return group((int)arg_int(USAGE, "N", argv[4], 1, 10000));
   if (strcmp(argv[1], "connect") == 0 && (argc == 5 || argc == 6))
     return connector((int)arg_int(USAGE, "COUNT", argv[4], 1, 10000), argc == 6 && strcmp(argv[5], "hold") == 0);
+  if (strcmp(argv[1], "stalled") == 0 && argc == 5) return stalled((int)arg_int(USAGE, "BACKLOG", argv[4], 0, 100));
+  if (strcmp(argv[1], "attempt") == 0 && argc == 6)
+    return attempt((int)arg_int(USAGE, "COUNT", argv[4], 1, 1000), (int)arg_int(USAGE, "WAIT_MS", argv[5], 1, 1000));
   usage_error(USAGE, "unknown role or wrong number of arguments");
   return 64;
 }

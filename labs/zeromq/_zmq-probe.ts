@@ -7,7 +7,7 @@
  *                 "connect"?: "tcp://...", "bind"?: "tcp://...",
  *                 "reconnectIvl"?: ms, "reconnectIvlMax"?: ms, "handshakeIvl"?: ms,
  *                 "echo"?: "text"}   (echo: after the handshake, send text and report what comes back)
- * events: ready; zmq:<monitor event> {zmq: "ZMQ_EVENT_...", address, interval?, error?};
+ * events: ready {type, libzmq}; zmq:<monitor event> {zmq: "ZMQ_EVENT_...", address, interval?, error?};
  *         echo {sent, received} or echo-timeout; fatal {call, errno}
  *
  * The monitor is zmq_socket_monitor(3) underneath (zeromq.js reads it from an inproc PAIR). Its
@@ -127,7 +127,7 @@ try {
 } catch (err) {
   fatal(config.bind ? 'zmq_bind' : 'zmq_connect', err);
 }
-emit('ready', { type: config.type });
+emit('ready', { type: config.type, libzmq: zmq.version });
 
 process.on('SIGTERM', () => {
   socket.close();

@@ -108,6 +108,7 @@ export default defineLab({
       says: 'Each gap is the announced wait, give or take scheduling: median lateness at most 150 ms (a few ms on an idle machine).',
       fact: 'medianLatenessMs',
       expect: { atMost: 150 },
+      cost: true,
     },
   ],
 });

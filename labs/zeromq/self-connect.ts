@@ -25,6 +25,8 @@ interface Outcome {
   retriedWithinWatch: boolean;
   ssState: string;
   selfFlags: string[];
+  /** zmq_version() of the library the probe loaded. */
+  libzmq: string;
 }
 
 const per = (type: string, key: keyof Outcome) => (r: { facts: Record<string, unknown> }) =>
@@ -120,6 +122,7 @@ export default defineLab({
             selfFlags: selfPackets.map((p) => p.tcp.flags),
             retriedWithinWatch: retried,
             ssState: self?.state ?? '(none)',
+            libzmq: String(probe.events.find((e) => e.event === 'ready')?.libzmq),
           },
         ];
       }),
@@ -142,12 +145,21 @@ export default defineLab({
           ]),
         ),
         dealerEcho: outcomes.find(([t]) => t === 'dealer')![1].echo,
+        libzmqVersion: outcomes.find(([t]) => t === 'dealer')![1].libzmq,
         watchS: WATCH_MS / 1000,
         handshakeIvlMs: HANDSHAKE_IVL_MS,
       },
     };
   },
   claims: [
+    {
+      id: 'library',
+      says: 'The library under test is libzmq 4.3.5 (zmq_version()), still the latest release: the self-connection handling proposed in PR #4599 is in no release.',
+      fact: 'libzmqVersion',
+      expect: { equals: '4.3.5' },
+      kernelNote:
+        'not a kernel property: the zeromq npm package bundles libzmq; a newer library may behave differently after a self-connection',
+    },
     {
       id: 'all-self',
       says: 'Every socket type ends up connected from 127.0.0.1:40500 to 127.0.0.1:40500.',

@@ -1,0 +1,141 @@
+import { defineLab } from '../_lib/define.ts';
+import { counters } from '../_lib/observe.ts';
+import { round3 } from '../_lib/packets.ts';
+import type { LabContext } from '../_lib/types.ts';
+import { deltas, RACE_FILLERS, raceScenario } from './_scenario.ts';
+
+export default defineLab({
+  title: 'The accept-queue race: ESTABLISHED on one side only',
+  verifies:
+    "Verify: a client whose final ACK reaches a full accept queue (backlog 1) is ESTABLISHED while the server holds only a SYN-RECV request; with the default tcp_abort_on_overflow=0 the server drops that ACK, retransmits its SYN-ACK 1 s and 3 s after the first, drops the client's answer while the queue is still full, and completes the connection from the next answer once accept() has made room: accept() returns it and the client reads the server's greeting.",
+  probes: ['handshakes/race.c'],
+  run: async (ctx: LabContext) => {
+    const race = await raceScenario(ctx, 0, false);
+    const { capture, listener, racer, fromRacer, toRacer } = race;
+    // The server's first SYN-ACK retransmission, and the client's answer to it.
+    const synAcks = (after = 0) =>
+      capture.waitForPacket((p) => toRacer(p) && p.tcp!.syn && p.tcp!.ack && p.t > after, 5000);
+    const first = await synAcks();
+    const second = await synAcks(first.t);
+    await capture.waitForPacket((p) => fromRacer(p) && p.t > second.t, 5000);
+    // Now make room: the server accepts the two queued connections, then waits for the racer.
+    ctx.note(race.server, 'accept-now');
+    listener.signal('SIGUSR1');
+    const accepted = await listener.waitFor(
+      (e) => e.event === 'accepted' && e.n === RACE_FILLERS + 1,
+      8000,
+    );
+    const read = await racer.waitFor('read', 8000);
+    const packets = await capture.stop();
+    const serverCounters = await counters(race.server);
+    const clientCounters = await counters(race.client);
+
+    const racerPackets = packets.filter((p) => fromRacer(p) || toRacer(p));
+    const synAckTimes = racerPackets
+      .filter((p) => toRacer(p) && p.tcp!.syn && p.tcp!.ack)
+      .map((p) => p.t);
+    const heldAck = racerPackets.find((p) => fromRacer(p) && !p.tcp!.syn);
+    const server = deltas(race.before, serverCounters, [
+      'TcpExtListenOverflows',
+      'TcpExtListenDrops',
+      'TcpExtEmbryonicRsts',
+    ]);
+    return {
+      // The SYN-ACK timer: 1 s, then 2 s more, until the connection completes.
+      inherentWaitS: 3,
+      facts: {
+        racerState: race.connected.state,
+        racerPort: race.racerPort,
+        serverViewDuringRace: race.racerRequest,
+        listenRecvQ: race.listenRecvQ,
+        finalAckDelayMs:
+          heldAck && synAckTimes.length
+            ? Math.round((heldAck.t - synAckTimes[0]) * 1e4) / 10
+            : undefined,
+        synAcks: synAckTimes.length,
+        synAckTimesS: synAckTimes.map((t) => round3(t - synAckTimes[0])),
+        synAckGapsS: synAckTimes.slice(1).map((t, i) => round3(t - synAckTimes[i])),
+        racerAcks: racerPackets.filter((p) => fromRacer(p) && !p.tcp!.syn).length,
+        rstCount: racerPackets.filter((p) => p.tcp!.rst).length,
+        listenOverflows: server.TcpExtListenOverflows,
+        listenDrops: server.TcpExtListenDrops,
+        embryonicRsts: server.TcpExtEmbryonicRsts,
+        clientSynChallenges: clientCounters.TcpExtTCPSYNChallenge,
+        acceptedOrder: listener.events
+          .filter((e) => e.event === 'accepted')
+          .map((e) => (e.peerPort === race.racerPort ? 'racer' : 'filler')),
+        racerAcceptedState: accepted.state,
+        racerRead: read.bytes,
+        racerReadAfterS: round3(read.afterS as number),
+      },
+    };
+  },
+  claims: [
+    {
+      id: 'client-established',
+      says: 'connect() returns at once and the client socket is ESTABLISHED (TCP_INFO).',
+      fact: 'racerState',
+      expect: { equals: 'ESTAB' },
+    },
+    {
+      id: 'server-request',
+      says: 'Meanwhile ss on the server shows the same connection as SYN-RECV: a request, not a socket.',
+      fact: 'serverViewDuringRace',
+      expect: { equals: 'SYN-RECV' },
+    },
+    {
+      id: 'queue-full',
+      says: 'The two connections behind it filled the accept queue: Recv-Q 2 with backlog 1.',
+      fact: 'listenRecvQ',
+      expect: { equals: 2 },
+    },
+    {
+      id: 'held-ack',
+      says: "The client's final ACK leaves about 200 ms after the SYN-ACK (its delayed-ACK timer, TCP_QUICKACK off): by then the queue is full.",
+      fact: 'finalAckDelayMs',
+      expect: { between: [150, 400] },
+    },
+    {
+      id: 'dropped',
+      says: "The server drops the final ACK and the client's answer to the first SYN-ACK retransmission: ListenOverflows +2, and no RST.",
+      observe: (r) => [r.facts.listenOverflows, r.facts.rstCount, r.facts.embryonicRsts],
+      expect: { equals: [2, 0, 0] },
+    },
+    {
+      id: 'synack-1s',
+      says: 'The request retransmits its SYN-ACK about 1 s after the first ...',
+      observe: (r) => r.facts.synAckGapsS[0],
+      expect: { between: [0.9, 1.5] },
+    },
+    {
+      id: 'synack-2s',
+      says: '... and about 2 s after that: the SYN-ACK timer doubles.',
+      observe: (r) => r.facts.synAckGapsS[1],
+      expect: { between: [1.8, 2.8] },
+    },
+    {
+      id: 'challenge',
+      says: 'The ESTABLISHED client answers each retransmitted SYN-ACK with an ACK (a challenge ACK, RFC 5961 §4): 2 of them.',
+      fact: 'clientSynChallenges',
+      expect: { equals: 2 },
+    },
+    {
+      id: 'completes',
+      says: 'Once accept() has made room, the next answer creates the socket: accept() returns the racer after the two others.',
+      fact: 'acceptedOrder',
+      expect: { equals: ['filler', 'filler', 'racer'] },
+    },
+    {
+      id: 'greeting',
+      says: "The client then reads the server's greeting: the connection works.",
+      fact: 'racerRead',
+      expect: { equals: 'hello' },
+    },
+    {
+      id: 'late',
+      says: 'It arrives about 3 s after connect() returned: the time the SYN-ACK timer took.',
+      fact: 'racerReadAfterS',
+      expect: { between: [2.7, 4.5] },
+    },
+  ],
+});
