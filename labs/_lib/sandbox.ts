@@ -241,9 +241,9 @@ function watchParent(onStop: (signal: 'SIGINT' | 'SIGTERM') => void): void {
     // launcher is gone (even killed with SIGKILL), treated as SIGTERM. unref(): the watch alone
     // must not keep the run alive once the lab is done.
     const pipe = new Socket({ fd: 3, readable: true, writable: false });
-    pipe.setEncoding('utf8').on('data', (line: string) =>
-      onStop(line.startsWith('SIGINT') ? 'SIGINT' : 'SIGTERM'),
-    );
+    pipe
+      .setEncoding('utf8')
+      .on('data', (line: string) => onStop(line.startsWith('SIGINT') ? 'SIGINT' : 'SIGTERM'));
     pipe.on('end', () => onStop('SIGTERM'));
     pipe.on('error', () => {});
     pipe.resume();
