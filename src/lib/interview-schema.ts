@@ -28,7 +28,7 @@ export const questionSchema = z.strictObject({
 /** A claim from common notes that a lab contradicts, what the lab shows instead, and where. */
 export const mythSchema = z.strictObject({
   claim: text('myth `claim`'),
-  /** Where the claim is found: "the source notes", "a common explanation", a book. */
+  /** Who says it, in reader terms: "a common explanation", "a widely copied answer", a book. */
   source: text('myth `source`'),
   /** What the labs show, in Markdown. */
   truth: text('myth `truth`'),
