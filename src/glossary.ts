@@ -35,6 +35,12 @@ export const glossary: GlossaryTerm[] = [
       'The argument of `listen()`. On Linux it bounds the [accept queue](#accept-queue), silently capped by `net.core.somaxconn`; it is not the number of half-open connections.',
   },
   {
+    id: 'challenge-ack',
+    term: 'Challenge ACK',
+    definition:
+      'The ACK a Linux TCP sends instead of resetting when a RST arrives inside the receive window but not at exactly the next expected sequence number, or when a SYN arrives for an established connection (RFC 5961). It carries the numbers the receiver expects, so a real peer can reset properly and a blind attacker cannot; the connection goes on. See [Teardown](/teardown/#blind-rsts-and-syns-challenge-acks).',
+  },
+  {
     id: 'close-wait',
     term: 'CLOSE-WAIT',
     definition:
@@ -103,6 +109,12 @@ export const glossary: GlossaryTerm[] = [
       'The stack hands one large “super-packet” down and it is cut into MTU-sized segments later, by the driver or the NIC. A capture on the sending host can show packets larger than the MTU.',
   },
   {
+    id: 'half-close',
+    term: 'Half-close',
+    definition:
+      'Closing one direction of a connection: `shutdown(SHUT_WR)` sends a [FIN](#fin), the peer reads end of file, and data still flows the other way. See [Teardown](/teardown/#half-close-with-shutdown).',
+  },
+  {
     id: 'isn',
     term: 'ISN',
     expands: 'initial sequence number',
@@ -142,6 +154,12 @@ export const glossary: GlossaryTerm[] = [
       'A separate copy of the Linux network stack: its own interfaces, routes, sockets and sysctls. Every lab runs its hosts in fresh namespaces, so your own network is never touched.',
   },
   {
+    id: 'orphan',
+    term: 'Orphan socket',
+    definition:
+      'A TCP socket the application has closed while the kernel still finishes the connection: it sends what was queued and the FIN, and waits in FIN-WAIT or LAST-ACK. `tcp_orphan_retries`, `TCP_USER_TIMEOUT` and the host-wide `tcp_max_orphans` limit it; when it gives up, the data is dropped without a RST. See [Teardown](/teardown/#an-orphan-on-a-silent-path).',
+  },
+  {
     id: 'packet',
     term: 'Packet',
     definition:
@@ -171,7 +189,7 @@ export const glossary: GlossaryTerm[] = [
     term: 'RST',
     expands: 'reset',
     definition:
-      'The TCP flag that aborts a connection at once. It answers a segment for a port where nothing listens (`ECONNREFUSED`) and is sent by `close()` with unread data or with `SO_LINGER` set to zero (`ECONNRESET` at the peer).',
+      'The TCP flag that aborts a connection at once. It answers a segment for a port where nothing listens (`ECONNREFUSED`) or for a connection the host no longer has, and is sent by `close()` with unread data, with `SO_LINGER` set to zero, or when data arrives for a socket already closed (`ECONNRESET` or `EPIPE` at the peer). An established connection accepts one only at exactly the next expected sequence number; others in the window draw a [challenge ACK](#challenge-ack).',
   },
   {
     id: 'rto',
@@ -228,7 +246,7 @@ export const glossary: GlossaryTerm[] = [
     id: 'time-wait',
     term: 'TIME-WAIT',
     definition:
-      'The state the side that closes first keeps for 60 s on Linux (TCP_TIMEWAIT_LEN), so late segments of the old connection cannot corrupt a new one with the same [four-tuple](#four-tuple).',
+      'The state the side that sends the first FIN keeps for 60 s on Linux (TCP_TIMEWAIT_LEN); after a simultaneous close both sides keep it. It acknowledges a retransmitted FIN again and keeps late segments of the old connection from corrupting a new one with the same [four-tuple](#four-tuple). A RST at the exact sequence number ends it early unless `tcp_rfc1337` is set. See [Teardown](/teardown/#how-long-time-wait-lasts-and-why).',
   },
   {
     id: 'veth',

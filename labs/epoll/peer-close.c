@@ -1,11 +1,13 @@
 /*
  * Data versus peer close: what epoll reports on a connected socket (registered EPOLLIN |
- * EPOLLRDHUP, level-triggered, O_NONBLOCK) when the peer sends data, closes, sends data and then
- * closes, or aborts with RST; and what each way of telling them apart costs and says:
+ * EPOLLRDHUP, level-triggered, O_NONBLOCK; and in a second epoll instance with EPOLLOUT as well)
+ * when the peer sends data, closes, sends data and then closes, or aborts with RST; and what each
+ * way of telling them apart costs and says:
  * the event mask itself (no syscall), recv() until 0 or EAGAIN, and TCP_INFO's tcpi_state.
  *
  * usage: peer-close PORT TIMEOUT_MS
- * events: case {scenario, events[], state, pendingBytes, recvs[], recvCalls, bytes}; done
+ * events: case {scenario, events[], eventsWithOut[], state, pendingBytes, recvs[], recvCalls, bytes,
+ *         halfCloseSendBack}; cost {tcpInfoNs, recvEagainNs, rounds}; done
  */
 #include "epoll-util.h"
 #include <sys/ioctl.h>
@@ -20,6 +22,12 @@ static void scenario(const char *name, int lfd, int port, int timeout) {
   if (ep < 0) die("epoll_create1");
   struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = s};
   if (epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) < 0) die("epoll_ctl(ADD)");
+  /* A second instance watching the same socket for writability as well, as a server that
+   * writes replies does: what EPOLLOUT adds in each case. */
+  int ep_out = epoll_create1(0);
+  if (ep_out < 0) die("epoll_create1");
+  struct epoll_event ev_out = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.fd = s};
+  if (epoll_ctl(ep_out, EPOLL_CTL_ADD, s, &ev_out) < 0) die("epoll_ctl(ADD, EPOLLOUT)");
 
   int sends_data = strcmp(name, "data") == 0 || strcmp(name, "data-then-fin") == 0;
   if (sends_data && write(peer, "hello", 5) != 5) die("write");
@@ -38,8 +46,11 @@ static void scenario(const char *name, int lfd, int port, int timeout) {
   struct epoll_event out[2];
   int n = epoll_wait(ep, out, 2, timeout);
   if (n < 0) die("epoll_wait");
-  char mask[160];
+  char mask[160], mask_out[160];
   mask_json(n > 0 ? out[0].events : 0, mask, sizeof mask);
+  int n_out = epoll_wait(ep_out, out, 2, timeout);
+  if (n_out < 0) die("epoll_wait");
+  mask_json(n_out > 0 ? out[0].events : 0, mask_out, sizeof mask_out);
   int state = tcp_state(s);
   int queued = 0;
   if (ioctl(s, FIONREAD, &queued) < 0) queued = -1;
@@ -72,9 +83,10 @@ static void scenario(const char *name, int lfd, int port, int timeout) {
   }
 
   emit("case",
-       "\"scenario\":\"%s\",\"n\":%d,\"events\":%s,\"state\":\"%s\",\"pendingBytes\":%d,\"recvs\":%s,"
-       "\"recvCalls\":%d,\"bytes\":%d,\"halfCloseSendBack\":%d",
-       name, n, mask, tcp_state_name(state), queued, recvs, calls, bytes, sent_back);
+       "\"scenario\":\"%s\",\"n\":%d,\"events\":%s,\"eventsWithOut\":%s,\"state\":\"%s\",\"pendingBytes\":%d,"
+       "\"recvs\":%s,\"recvCalls\":%d,\"bytes\":%d,\"halfCloseSendBack\":%d",
+       name, n, mask, mask_out, tcp_state_name(state), queued, recvs, calls, bytes, sent_back);
+  close(ep_out);
   close(ep);
   close(s);
   if (peer >= 0) close(peer);

@@ -8,7 +8,7 @@ const TIMEOUT_MS = 200;
 export default defineLab({
   title: 'Data or peer close? What EPOLLIN, EPOLLRDHUP, recv() and TCP_INFO say',
   verifies:
-    'Verify: on a socket registered for EPOLLIN | EPOLLRDHUP, data alone gives EPOLLIN, a FIN gives EPOLLIN | EPOLLRDHUP and state CLOSE-WAIT whether or not data is still unread, recv() returns the data and then 0, and an RST adds EPOLLERR | EPOLLHUP with recv() failing ECONNRESET.',
+    'Verify: on a socket registered for EPOLLIN | EPOLLRDHUP, data alone gives EPOLLIN, a FIN gives EPOLLIN | EPOLLRDHUP and state CLOSE-WAIT whether or not data is still unread, recv() returns the data and then 0, and an RST adds EPOLLERR | EPOLLHUP with recv() failing ECONNRESET. Registered for EPOLLOUT as well, the socket is reported writable in every case, the reset one included.',
   probes: ['epoll/peer-close.c', 'epoll/epoll-util.h'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host');
@@ -30,6 +30,7 @@ export default defineLab({
     ] as const) {
       const e = c(name);
       facts[`${key}Events`] = e?.events;
+      facts[`${key}EventsWithOut`] = e?.eventsWithOut;
       facts[`${key}State`] = e?.state;
       facts[`${key}Pending`] = e?.pendingBytes;
       facts[`${key}Recvs`] = e?.recvs;
@@ -73,7 +74,7 @@ export default defineLab({
     },
     {
       id: 'fin-recv',
-      says: 'A FIN alone: recv() returns 0 at once.',
+      says: 'A FIN alone: the first recv() returns 0.',
       fact: 'finRecvs',
       expect: { equals: [0] },
     },
@@ -112,6 +113,18 @@ export default defineLab({
       says: 'An RST: EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP.',
       fact: 'rstEvents',
       expect: { equals: ['EPOLLIN', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP'] },
+    },
+    {
+      id: 'out-data',
+      says: 'Registered for EPOLLOUT too, an idle connection with data to read is also writable: EPOLLIN | EPOLLOUT.',
+      fact: 'dataEventsWithOut',
+      expect: { equals: ['EPOLLIN', 'EPOLLOUT'] },
+    },
+    {
+      id: 'out-rst',
+      says: 'After an RST, EPOLLOUT comes too, next to EPOLLIN, EPOLLERR, EPOLLHUP and EPOLLRDHUP: tcp_poll() reports a socket whose sending side is shut down as writable, so that a write fails at once instead of waiting.',
+      fact: 'rstEventsWithOut',
+      expect: { equals: ['EPOLLIN', 'EPOLLOUT', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP'] },
     },
     {
       id: 'rst-recv',

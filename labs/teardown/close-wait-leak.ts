@@ -103,6 +103,15 @@ export default defineLab({
         shutdownServerSsAfter: row(serverSs, SHUTDOWN)?.state ?? 'none',
         shutdownClientState: still.state,
         shutdownClientSinceFinS: still.sinceFinS,
+        // Every timer the watcher saw on the shutdown-only socket in FIN-WAIT-2.
+        shutdownClientWatcherTimers: [
+          ...new Set(
+            shutdownClient.events
+              .filter((e) => e.event === 'state' && e.state === 'FIN-WAIT-2')
+              .map((e) => e.timer),
+          ),
+        ],
+        leakClientGoneBeforeShutdownReport: gone !== undefined && gone.t < still.t,
       },
     };
   },
@@ -158,11 +167,18 @@ export default defineLab({
     },
     {
       id: 'shutdown-no-timeout',
-      says: `A client that only called shutdown(SHUT_WR) is still in FIN-WAIT-2 after tcp_fin_timeout: the timer applies to orphaned sockets only.`,
+      says: `A client that only called shutdown(SHUT_WR) has no timer in FIN-WAIT-2 (ss shows none, sock_diag "off" throughout): tcp_fin_timeout applies to orphaned sockets only.`,
       observe: (r) => [
         r.facts.shutdownClientState,
-        (r.facts.shutdownClientSinceFinS as number) > FIN_TIMEOUT_S,
+        r.facts.shutdownClientTimer,
+        r.facts.shutdownClientWatcherTimers,
       ],
+      expect: { equals: ['FIN-WAIT-2', 'none', ['off']] },
+    },
+    {
+      id: 'shutdown-outlives-orphan',
+      says: 'It was still in FIN-WAIT-2 after the orphan next to it, which sent its FIN later, had timed out.',
+      observe: (r) => [r.facts.shutdownClientState, r.facts.leakClientGoneBeforeShutdownReport],
       expect: { equals: ['FIN-WAIT-2', true] },
     },
   ],

@@ -24,8 +24,8 @@ export default defineLab({
     const closed = await cli.waitFor('closed', (LINGER_S + 10) * 1000);
     const clientSs = await tcpSockets(client);
     await nextStep(srv);
-    const read = await srv.waitFor('read');
-    await cli.waitFor('done');
+    const read = await srv.waitFor('read', 60_000);
+    await cli.waitFor('done', 60_000);
     const packets = await capture.stop();
 
     const fromClient = onPort(packets, PORT).filter((p) => p.ip.src === CLIENT);

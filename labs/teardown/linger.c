@@ -2,8 +2,9 @@
  * SO_LINGER. `server` accepts one connection and does not read until the lab's SIGUSR1, so its
  * receive buffer fills and its window closes; then it reads everything until end of file or an
  * error. `client` sets SO_LINGER {1, SECONDS}, writes without blocking until the kernel takes no
- * more (EAGAIN: data now waits in its send buffer, unsent), and on the lab's SIGUSR1 calls a
- * blocking close() and reports how long it blocked. SECONDS 0 is the abortive close; a watcher reports the states.
+ * more and the server's window is shut (EAGAIN, the persist timer running: data now waits in
+ * its send buffer, unsent), and on the lab's SIGUSR1 calls a blocking close() and reports how
+ * long it blocked. SECONDS 0 is the abortive close; a watcher reports the states.
  *
  * usage: linger server ADDR PORT | linger client ADDR PORT SECONDS
  * events: listening; accepted; state {...}; filled {bytes}; waiting; closing; closed {ret, errno, blockedS};
@@ -52,10 +53,11 @@ int main(int argc, char **argv) {
       if (w < 0 && errno == EAGAIN) break;
       die("write");
     }
+    struct tuple t = tuple_of(fd);
     /* EAGAIN only says the send buffer is full; part of it may still be in flight and be
-     * accepted by the server. Wait until nothing is in flight and bytes remain unsent (the
-     * server's window is shut), topping the buffer up as room frees, so close() really has
-     * unsent data to discard. */
+     * accepted by the server. Wait until nothing is in flight, bytes remain unsent and the
+     * server's window is shut (the persist timer runs), topping the buffer up as room frees,
+     * so close() really has unsent data to discard. */
     for (double deadline = now_s() + 10;;) {
       int outq = 0, unsent = 0;
       if (ioctl(fd, SIOCOUTQ, &outq) < 0) die("ioctl(SIOCOUTQ)");
@@ -63,13 +65,15 @@ int main(int argc, char **argv) {
       ssize_t w = write(fd, buf, sizeof buf);
       if (w > 0) { total += w; continue; }
       if (w < 0 && errno != EAGAIN) die("write");
-      if (unsent > 0 && outq == unsent) break;
+      /* Bytes unsent and none in flight can also be a pause of the pacing or congestion
+       * control; the peer's shut window is what arms the persist (zero-window probe) timer. */
+      struct diag now;
+      if (unsent > 0 && outq == unsent && diag_lookup(&t, &now) && strcmp(now.timer, "persist") == 0) break;
       if (now_s() > deadline) { errno = ETIMEDOUT; die("wait for a shut window"); }
       usleep(1000);
     }
     if (fcntl(fd, F_SETFL, flags) < 0) die("fcntl(~O_NONBLOCK)"); /* close() on a blocking socket */
     struct diag d;
-    struct tuple t = tuple_of(fd);
     unsigned queued = diag_lookup(&t, &d) ? d.send_q : 0;
     EMIT("filled", "\"bytes\":%ld,\"sendQ\":%u", total, queued);
     wait_step("close"); /* the lab lets us close once the server holds the connection */
@@ -83,7 +87,9 @@ int main(int argc, char **argv) {
     char extra[128];
     snprintf(extra, sizeof extra, "\"ret\":%d,\"errno\":\"%s\",\"blockedS\":%.6f", r, r < 0 ? errno_name(e) : "", blocked);
     emit_diag("closed", &t, extra);
-    watch_until(secs ? TCP_TIME_WAIT : GONE, 10000);
+    /* The end comes once the lab lets the server read (a loaded machine may take a while): the
+     * wait returns as soon as the state is seen, so a long limit costs nothing. */
+    watch_until(secs ? TCP_TIME_WAIT : GONE, 60000);
   }
   EMIT("done", NULL);
   return 0;

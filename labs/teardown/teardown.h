@@ -12,8 +12,10 @@
 #define TEARDOWN_H
 
 #include "addr.h"
+#include "checksum.h"
 #include "tcp_info.h"
 #include <linux/inet_diag.h>
+#include <netinet/ip.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <pthread.h>
@@ -163,26 +165,37 @@ static struct {
   pthread_cond_t cv;
   int seen[16];
   int sampled;
+  int follow_retrans; /* also report each change of the retransmission count */
 } watch_ = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static void *watch_loop(void *arg) {
   (void)arg;
   int last = -1;
+  unsigned last_retrans = 0;
   const char *last_timer = "";
   for (;;) {
     struct diag d = {.timer = ""};
     int s = diag_lookup(&watch_.t, &d) ? d.state : GONE;
     /* A change of timer kind is news too: a closed socket in FIN-WAIT-2 becomes a timewait
-     * socket with the tcp_fin_timeout timer a moment after it enters the state. */
-    if (s != last || strcmp(d.timer, last_timer) != 0) {
+     * socket with the tcp_fin_timeout timer a moment after it enters the state. With
+     * follow_retrans, so is each retransmission the kernel counts (sock_diag's idiag_retrans:
+     * icsk_retransmits under the retransmission timer). */
+    int retrans_news = watch_.follow_retrans && s != GONE && d.retrans != last_retrans;
+    if (s != last || strcmp(d.timer, last_timer) != 0 || retrans_news) {
       int lp = ntohs(watch_.t.local.sin_port), rp = ntohs(watch_.t.peer.sin_port);
       if (s == GONE)
         EMIT("state", "\"state\":\"GONE\",\"local\":%d,\"remote\":%d", lp, rp);
+      else if (watch_.follow_retrans)
+        EMIT("state",
+             "\"state\":\"%s\",\"timer\":\"%s\",\"expiresMs\":%u,\"retrans\":%u,\"sendQ\":%u,"
+             "\"recvQ\":%u,\"local\":%d,\"remote\":%d",
+             tcp_state_name(s), d.timer, d.expires_ms, d.retrans, d.send_q, d.recv_q, lp, rp);
       else
         EMIT("state",
              "\"state\":\"%s\",\"timer\":\"%s\",\"expiresMs\":%u,\"sendQ\":%u,\"recvQ\":%u,"
              "\"local\":%d,\"remote\":%d",
              tcp_state_name(s), d.timer, d.expires_ms, d.send_q, d.recv_q, lp, rp);
+      if (s != GONE) last_retrans = d.retrans;
       pthread_mutex_lock(&watch_.mu);
       if (s >= 0 && s < 16) watch_.seen[s] = 1;
       watch_.sampled = 1;
@@ -195,6 +208,9 @@ static void *watch_loop(void *arg) {
     usleep(500);
   }
 }
+
+/* Before watch_start(): report every change of the kernel's retransmission count as well. */
+static inline void watch_follow_retransmissions(void) { watch_.follow_retrans = 1; }
 
 /* Starts watching the connection of fd (call while fd is still open). */
 static inline void watch_start(int fd) {
@@ -225,6 +241,65 @@ static inline int watch_until(int state, int timeout_ms) {
   pthread_mutex_unlock(&watch_.mu);
   if (!ok) EMIT("timeout", "\"waitingFor\":\"%s\",\"afterMs\":%d", state_or_gone(state), timeout_ms);
   return ok;
+}
+
+/* TCP_REPAIR (CAP_NET_ADMIN) exposes a connection's sequence numbers without changing it: the
+ * next byte it will send (write_seq, equal to snd_nxt when nothing is queued unsent) and the
+ * next byte it expects (rcv_nxt). Repair mode is left without a window probe. */
+static inline void repair_seqs(int fd, uint32_t *snd_nxt, uint32_t *rcv_nxt) {
+  int on = 1, off = TCP_REPAIR_OFF_NO_WP;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof on) < 0) die("setsockopt(TCP_REPAIR)");
+  int q = TCP_SEND_QUEUE;
+  socklen_t sl = sizeof *snd_nxt;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &q, sizeof q) < 0) die("setsockopt(TCP_REPAIR_QUEUE)");
+  if (getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, snd_nxt, &sl) < 0) die("getsockopt(TCP_QUEUE_SEQ)");
+  q = TCP_RECV_QUEUE;
+  sl = sizeof *rcv_nxt;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &q, sizeof q) < 0) die("setsockopt(TCP_REPAIR_QUEUE)");
+  if (getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, rcv_nxt, &sl) < 0) die("getsockopt(TCP_QUEUE_SEQ)");
+  if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof off) < 0) die("setsockopt(TCP_REPAIR, OFF_NO_WP)");
+}
+
+enum { SEG_FIN = 0x01, SEG_SYN = 0x02, SEG_RST = 0x04, SEG_PSH = 0x08, SEG_ACK = 0x10 };
+
+/* Hand-crafts one IPv4 TCP segment (no options, window 65535, DF) from `from` to `to` and sends
+ * it from a raw socket (CAP_NET_RAW): to the peer it looks like any segment of that 4-tuple. */
+static inline void send_segment(const struct sockaddr_in *from, const struct sockaddr_in *to, uint32_t seq,
+                                uint32_t ack, int flags) {
+  uint8_t pkt[40];
+  memset(pkt, 0, sizeof pkt);
+  uint8_t *t = pkt + 20;
+  memcpy(t, &from->sin_port, 2);
+  memcpy(t + 2, &to->sin_port, 2);
+  uint32_t seq_n = htonl(seq), ack_n = htonl(ack);
+  memcpy(t + 4, &seq_n, 4);
+  memcpy(t + 8, &ack_n, 4);
+  t[12] = 5 << 4; /* data offset: 20 bytes */
+  t[13] = (uint8_t)flags;
+  t[14] = 0xff;
+  t[15] = 0xff;
+  uint8_t pseudo[12];
+  memcpy(pseudo, &from->sin_addr, 4);
+  memcpy(pseudo + 4, &to->sin_addr, 4);
+  pseudo[8] = 0;
+  pseudo[9] = IPPROTO_TCP;
+  pseudo[10] = 0;
+  pseudo[11] = 20;
+  uint16_t check = htons(fold(sum16(t, 20, sum16(pseudo, 12, 0))));
+  memcpy(t + 16, &check, 2);
+  struct iphdr *ip = (struct iphdr *)pkt;
+  ip->version = 4;
+  ip->ihl = 5;
+  ip->ttl = 64;
+  ip->protocol = IPPROTO_TCP;
+  ip->frag_off = htons(IP_DF);
+  ip->saddr = from->sin_addr.s_addr;
+  ip->daddr = to->sin_addr.s_addr;
+  ip->tot_len = htons(sizeof pkt);
+  static int raw = -1;
+  if (raw < 0 && (raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) < 0) die("socket(SOCK_RAW)");
+  struct sockaddr_in dst = {.sin_family = AF_INET, .sin_addr = to->sin_addr};
+  if (sendto(raw, pkt, sizeof pkt, 0, (struct sockaddr *)&dst, sizeof dst) < 0) die("sendto(raw)");
 }
 
 #endif
