@@ -24,7 +24,10 @@ export function writtenChapters(contentDir: string): Chapter[] {
 }
 
 /** Pages listed before the chapters. */
-export const guides: Chapter[] = [{ slug: 'running-labs', label: 'Running the labs' }];
+export const guides: Chapter[] = [
+  { slug: 'symptoms', label: 'Symptoms' },
+  { slug: 'running-labs', label: 'Running the labs' },
+];
 
 /** Pages gathered from every chapter (and the glossary), listed after the chapters. */
 export const reference: Chapter[] = [
