@@ -7,7 +7,7 @@ import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { labRunSchema } from './lib/lab-run-schema.ts';
-import { mythSchema, questionSchema } from './lib/interview-schema.ts';
+import { mythSchema, predictionSchema, questionSchema } from './lib/interview-schema.ts';
 
 export const collections = {
   docs: defineCollection({
@@ -16,6 +16,7 @@ export const collections = {
       extend: z.object({
         // Rendered at the chapter's end and gathered by /practice/ and /myths/ (src/lib/interview-schema.ts).
         questions: z.array(questionSchema).optional(),
+        predictions: z.array(predictionSchema).optional(),
         myths: z.array(mythSchema).optional(),
       }),
     }),

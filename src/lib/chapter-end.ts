@@ -7,8 +7,13 @@ export interface EndSection {
 }
 
 /** The end sections a page's frontmatter asks for, in the order they are rendered. */
-export function endSections(data: { myths?: unknown[]; questions?: unknown[] }): EndSection[] {
+export function endSections(data: {
+  predictions?: unknown[];
+  myths?: unknown[];
+  questions?: unknown[];
+}): EndSection[] {
   return [
+    ...(data.predictions?.length ? [{ slug: 'predict-then-see', text: 'Predict, then see' }] : []),
     ...(data.myths?.length ? [{ slug: 'myths-checked', text: 'Myths, checked' }] : []),
     ...(data.questions?.length
       ? [{ slug: 'interview-questions', text: 'Interview questions' }]

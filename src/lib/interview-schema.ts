@@ -35,5 +35,32 @@ export const mythSchema = z.strictObject({
   evidence: evidenceRef,
 });
 
+/**
+ * "What will the kernel do?": a question with two to four choices; the reader picks one before
+ * the recorded outcome is shown. `answer` is the index of the choice the lab recorded; `reveal`
+ * (Markdown, may quote <Observed>) says what happened and why.
+ */
+export const predictionSchema = z
+  .strictObject({
+    q: text('prediction `q`'),
+    choices: z
+      .array(text('a choice'))
+      .min(2, 'give at least two choices')
+      .max(4, 'give at most four choices'),
+    answer: z.number().int().min(0),
+    lab: z
+      .string()
+      .regex(
+        /^[a-z0-9-]+\/[a-z0-9-]+$/,
+        'lab must be a lab id such as "handshakes/three-way-handshake"',
+      ),
+    reveal: text('prediction `reveal`'),
+  })
+  .refine((p) => p.answer < p.choices.length, {
+    error: (issue) =>
+      `answer ${(issue.input as { answer: number }).answer} is not the index of a choice (0 to ${(issue.input as { choices: unknown[] }).choices.length - 1})`,
+  });
+
 export type Question = z.infer<typeof questionSchema>;
+export type Prediction = z.infer<typeof predictionSchema>;
 export type Myth = z.infer<typeof mythSchema>;
