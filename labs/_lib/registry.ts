@@ -3,7 +3,8 @@
  * `<LabCard>` that shows it. A lab is `labs/<chapter>/<name>.ts` (a name not starting with `_`,
  * which marks helpers and probe scripts) whose default export is a `defineLab()`; its id is
  * `<chapter>/<name>`. Within a chapter, labs come in the order their cards appear on the
- * chapter's pages (index first, then the others by path), which is the order a reader meets them.
+ * chapter's pages, read in the sidebar's order (see `readingOrder`), which is the order a reader
+ * meets them.
  */
 import type { Chapter } from '../../content/chapters.ts';
 import type { Lab, LabDefinition } from './types.ts';
@@ -30,9 +31,9 @@ export function buildRegistry(
   pages: Map<string, string>,
 ): Lab[] {
   return chapters.flatMap(({ slug }) => {
-    const chapterPages = [...pages.keys()]
-      .filter((p) => p.startsWith(`${slug}/`))
-      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    const chapterPages = readingOrder(
+      [...pages.entries()].filter(([p]) => p.startsWith(`${slug}/`)),
+    );
     const shownOn = new Map<string, { page: string; at: number }>();
     let at = 0;
     for (const page of chapterPages) {
@@ -58,7 +59,20 @@ export function buildRegistry(
   });
 }
 
-const rank = (page: string) => (/\/index\.mdx?$/.test(page) ? 0 : 1);
+/**
+ * A chapter's pages in the order Starlight's sidebar lists them: the index first, then by the
+ * frontmatter's `sidebar: order:` (pages without one after those with one), then by path.
+ */
+export function readingOrder(pages: Array<[path: string, text: string]>): string[] {
+  const order = ([path, text]: [string, string]) => {
+    if (/(^|\/)index\.mdx?$/.test(path)) return -Infinity;
+    const m = /^---[\s\S]*?^sidebar:\s*\n(?:[ \t]+.*\n)*?[ \t]+order:\s*(-?\d+)/m.exec(text);
+    return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
+  };
+  return [...pages]
+    .sort((a, b) => order(a) - order(b) || a[0].localeCompare(b[0]))
+    .map(([path]) => path);
+}
 
 function isLab(value: unknown): value is LabDefinition {
   const v = value as Partial<LabDefinition> | undefined;

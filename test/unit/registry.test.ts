@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chapters } from '../../content/chapters.ts';
 import { labs } from '../../labs/index.ts';
-import { buildRegistry, cardsOn } from '../../labs/_lib/registry.ts';
+import { buildRegistry, cardsOn, readingOrder } from '../../labs/_lib/registry.ts';
 import { REPO_DIR } from '../../labs/_lib/recordings.ts';
 
 const lab = (title: string) => ({
@@ -48,12 +48,37 @@ describe('buildRegistry', () => {
   });
 });
 
+describe('readingOrder', () => {
+  it('puts the index first, then pages by sidebar order, then the rest by path', () => {
+    const page = (order?: number) =>
+      order === undefined
+        ? '---\ntitle: x\n---\n'
+        : `---\ntitle: x\nsidebar:\n  order: ${order}\n---\n`;
+    expect(
+      readingOrder([
+        ['c/zeta.mdx', page()],
+        ['c/beta.mdx', page(2)],
+        ['c/alpha.mdx', page()],
+        ['c/index.mdx', page(9)],
+        ['c/gamma.mdx', page(1)],
+      ]),
+    ).toEqual(['c/index.mdx', 'c/gamma.mdx', 'c/beta.mdx', 'c/alpha.mdx', 'c/zeta.mdx']);
+  });
+});
+
 describe('the book', () => {
-  const pagesOf = (slug: string) =>
-    readdirSync(join(REPO_DIR, 'content', slug), { recursive: true, encoding: 'utf8' })
+  const pagesOf = (slug: string) => {
+    const files = readdirSync(join(REPO_DIR, 'content', slug), {
+      recursive: true,
+      encoding: 'utf8',
+    })
       .filter((f) => f.endsWith('.mdx'))
-      .sort((a, b) => Number(b === 'index.mdx') - Number(a === 'index.mdx') || a.localeCompare(b))
-      .map((f) => readFileSync(join(REPO_DIR, 'content', slug, f), 'utf8'));
+      .map(
+        (f) => [f, readFileSync(join(REPO_DIR, 'content', slug, f), 'utf8')] as [string, string],
+      );
+    const text = new Map(files);
+    return readingOrder(files).map((f) => text.get(f)!);
+  };
 
   it.each(chapters.map((c) => [c.slug]))(
     "%s: its pages' <LabCard>s are exactly its lab files, in order",
