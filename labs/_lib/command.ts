@@ -271,12 +271,20 @@ async function runInside(opts: Options): Promise<number> {
     );
   }
   const wallMs = Math.round(performance.now() - started);
-  const differed = runs.some((r) => r.claims.some((c) => !c.holds));
-  const code = opts.strict && differed ? EXIT.claimFailed : EXIT.ok;
+  const code = exitCodeFor(runs, opts.strict);
   for (const note of notesOnce(runs)) process.stderr.write(`note: ${note}\n`);
   if (opts.json) console.log(JSON.stringify(result(runs, code, wallMs), null, 1));
   else if (runs.length > 1) console.log(summaryLine(runs, wallMs));
   return code;
+}
+
+/**
+ * 0, or 1 when `strict` and a claim did not hold: the same with or without --json (the JSON
+ * document carries the code too).
+ */
+export function exitCodeFor(runs: RunResult[], strict: boolean): number {
+  const differed = runs.some((r) => r.claims.some((c) => !c.holds));
+  return strict && differed ? EXIT.claimFailed : EXIT.ok;
 }
 
 /** Reports an error in one line (plus a hint), or as the JSON error document; returns the code. */

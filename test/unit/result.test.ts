@@ -9,6 +9,7 @@ import {
   RESULT_VERSION,
   type RunResult,
 } from '../../labs/_lib/result.ts';
+import { exitCodeFor } from '../../labs/_lib/command.ts';
 import { schemaErrors } from '../support/result-schema.ts';
 
 const checked = (id: string): RunResult => {
@@ -74,5 +75,21 @@ describe('the --json document', () => {
     ],
   ])('rejects %s', (_what, doc) => {
     expect(schemaErrors(doc)).not.toEqual([]);
+  });
+});
+
+describe('--strict', () => {
+  const run = checked('handshakes/three-way-handshake');
+  const broken = { ...run, claims: run.claims.map((c, i) => (i ? c : { ...c, holds: false })) };
+
+  it.each([
+    [false, [run], 0],
+    [false, [broken], 0],
+    [true, [run], 0],
+    [true, [broken], 1],
+  ] as const)('strict %s: exit %#', (strict, runs, code) => {
+    expect(exitCodeFor([...runs], strict)).toBe(code);
+    // The JSON document says the same, and a failing strict run is still a valid result.
+    expect(schemaErrors(result([...runs], exitCodeFor([...runs], strict), 1))).toEqual([]);
   });
 });
