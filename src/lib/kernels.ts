@@ -110,6 +110,8 @@ export interface KernelDifference {
   labId: string;
   /** A claim id, or undefined when the lab itself did not run on some kernel. */
   claimId?: string;
+  /** The claim bounds a cost: under emulation it may differ without the kernel differing. */
+  cost: boolean;
   /** Per kernel name: the claim as that kernel recorded it, or the lab's status. */
   cells: Record<string, { text: string; holds?: boolean; beforeChange?: boolean }>;
 }
@@ -124,6 +126,7 @@ export function kernelDifferences(): KernelDifference[] {
     if (new Set(labs.map((l) => l?.status ?? 'absent')).size > 1) {
       rows.push({
         labId,
+        cost: false,
         cells: Object.fromEntries(
           ks.map((k, i) => [k.name, { text: labs[i]?.status ?? 'not run' }]),
         ),
@@ -136,6 +139,7 @@ export function kernelDifferences(): KernelDifference[] {
       rows.push({
         labId,
         claimId,
+        cost: claims.some((c) => c?.cost),
         cells: Object.fromEntries(
           ks.map((k, i) => {
             const c = claims[i];

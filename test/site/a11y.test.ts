@@ -39,8 +39,8 @@ interface Violation {
 describe.skipIf(!!site.skip)('accessibility', () => {
   const browser = useBrowser();
   const visit = useTab(browser);
-  const probes = sitePages().filter((p) => p.startsWith('/probes/'));
-  const audited = [...sitePages().filter((p) => !p.startsWith('/probes/')), ...probes.slice(0, 1)];
+  const probes = sitePages().filter((p) => p.startsWith('/source/'));
+  const audited = [...sitePages().filter((p) => !p.startsWith('/source/')), ...probes.slice(0, 1)];
   const cases = audited.flatMap(
     (path) =>
       [
