@@ -124,6 +124,16 @@ describe('layoutChart', () => {
     expect(b.path).toBe(`M${b.points[0]!.x} ${b.points[0]!.y}`);
   });
 
+  it('labels every line in the right-hand gutter, with a leader from a line that stops early', () => {
+    const layout = layoutChart(small, 'cpuUsPerMsg', ['a', 'b']);
+    const gutter = layout.plot.x + layout.plot.width + 8;
+    expect(layout.series.map((s) => s.label.x)).toEqual([gutter, gutter]);
+    const [a, b] = layout.series;
+    expect(a!.leader).toBeUndefined();
+    expect(b!.leader).toMatchObject({ x2: gutter - 4, y2: b!.label.y });
+    expect(b!.leader!.x1).toBeGreaterThan(b!.points.at(-1)!.x);
+  });
+
   it('ticks every decade of both ranges', () => {
     expect(layout.xTicks.map((t) => t.label)).toEqual(['1', '10', '100', '1k', '10k']);
     expect(layout.yTicks.map((t) => t.label)).toEqual(['1', '10', '100', '1k']);

@@ -9,7 +9,8 @@
  *  - A method that could not run at some N (select beyond FD_SETSIZE) has no point there: its
  *    line stops at the last N it ran and gets an end marker with the reason, never a made-up value.
  *  - Lines are told apart by dash pattern and marker shape as well as colour, so the chart still
- *    reads in greyscale; each line is labelled at its last point, not through a separate legend.
+ *    reads in greyscale; each line is labelled in the right-hand gutter at its last point's height
+ *    (with a dashed leader when it stops early), not through a separate legend.
  */
 
 /** One cell of the recorded table (the fields the chart needs). */
@@ -50,8 +51,13 @@ export interface ChartSeries {
   path: string;
   /** N values the method could not run at, with the reason. */
   missing: Array<{ n: number; reason: string }>;
-  /** Where the end label goes (right of the last point, nudged apart from other labels). */
+  /**
+   * Where the label goes: in the right-hand gutter at the height of the last point, nudged apart
+   * from the other labels, so no label sits on another line.
+   */
   label: { x: number; y: number };
+  /** From the last point to the label, for a line that stops before the right edge. */
+  leader?: { x1: number; y1: number; x2: number; y2: number };
 }
 
 export interface ChartTick {
@@ -166,7 +172,8 @@ export function layoutChart(
       points,
       path,
       missing,
-      label: { x: (last?.x ?? plot.x) + 8, y: last?.y ?? plot.y },
+      label: { x: plot.x + plot.width + 8, y: last?.y ?? plot.y },
+      last,
     };
   });
   const spread = spreadLabels(
@@ -175,10 +182,18 @@ export function layoutChart(
     plot.y + 4,
     plot.y + plot.height,
   );
-  series.forEach((s, i) => {
-    s.label.y = round1(spread[i]!);
+  const laidOut = series.map(({ last, ...s }, i): ChartSeries => {
+    const label = { x: s.label.x, y: round1(spread[i]!) };
+    const stopsEarly = last !== undefined && last.x < plot.x + plot.width - 1;
+    return {
+      ...s,
+      label,
+      ...(stopsEarly
+        ? { leader: { x1: last.x + 6, y1: last.y, x2: label.x - 4, y2: label.y } }
+        : {}),
+    };
   });
-  return { width, height, plot, xTicks, yTicks, series };
+  return { width, height, plot, xTicks, yTicks, series: laidOut };
 }
 
 /**
