@@ -117,7 +117,7 @@ describe('layoutLadder', () => {
       '400 ms later',
     ]);
     // Gap rows sit between the packets they separate.
-    const order = ladder.rows.map((r) => (r.kind === 'gap' ? 'gap' : r.frame));
+    const order = ladder.rows.map((r) => (r.kind === 'packet' ? r.frame : r.kind));
     expect(order.slice(3, 6)).toEqual([4, 'gap', 5]);
     // Every packet row has the same height wherever the gaps are.
     expect(frame(5).y - frame(4).y).toBe(frame(2).y - frame(1).y + 30);
@@ -157,9 +157,9 @@ describe('layoutLadder', () => {
       ladder.rows
         .slice(0, 8)
         .map((r) =>
-          r.kind === 'gap'
-            ? `… ${r.text}`
-            : `${r.frame} ${r.from}→${r.to} ${[...r.marks, r.label].join(' ')}`,
+          r.kind === 'packet'
+            ? `${r.frame} ${r.from}→${r.to} ${[...r.marks, r.label].join(' ')}`
+            : `… ${r.text}`,
         ),
     ).toMatchInlineSnapshot(`
         [
