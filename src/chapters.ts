@@ -57,7 +57,9 @@ export function sidebar(contentDir: string) {
       const pages = chapterPages(contentDir, slug);
       // A one-page chapter is a plain link; a group with a single child would only add a click.
       if (pages.length === 1 && /^index\.mdx?$/.test(pages[0]!)) return { label, slug };
-      return { label, items: [{ autogenerate: { directory: slug } }] };
+      // Starlight matches `directory` against the entry's file path from the project root
+      // (`content/<slug>/…`), not the slug, because this collection lives outside src/content/docs.
+      return { label, items: [{ autogenerate: { directory: `content/${slug}` } }] };
     }),
     ...(refs.length ? [{ label: 'Practice and reference', items: refs }] : []),
   ];

@@ -5,7 +5,14 @@
  * every recorded capture downloads as a pcap file.
  */
 import { describe, expect, it } from 'vitest';
-import { chapterPaths, site, sitePages, useBrowser, useTab } from './support/site.ts';
+import {
+  chapterPagePaths,
+  chapterPaths,
+  site,
+  sitePages,
+  useBrowser,
+  useTab,
+} from './support/site.ts';
 
 interface PageFacts {
   ids: string[];
@@ -110,8 +117,8 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
     expect(external).toBeGreaterThan(100);
   });
 
-  it('links each chapter to the previous and next page in reading order', () => {
-    const order = chapterPaths();
+  it('links each chapter page to the previous and next page in reading order', () => {
+    const order = [...chapterPagePaths().values()].flat();
     for (const [i, path] of order.entries()) {
       const page = facts.get(path);
       if (i > 0) expect(page?.prev, `${path}: previous`).toBe(order[i - 1]);
@@ -121,9 +128,12 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
 
   // From the visit above: every page was loaded once, chapters included.
   it.each(chapterPaths())(
-    'shows every lab of %s as a card with a packet ladder, and ends with interview questions',
+    'shows every lab of %s (across its pages) as a card with a packet ladder, and ends its overview with interview questions',
     (path) => {
-      const { cards, questions } = facts.get(path)!;
+      const { questions } = facts.get(path)!;
+      const cards = chapterPagePaths()
+        .get(path)!
+        .flatMap((page) => facts.get(page)!.cards);
       expect(cards.length).toBeGreaterThan(0);
       for (const card of cards)
         expect(card, `lab card ${card.lab}`).toMatchObject({

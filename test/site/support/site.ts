@@ -2,10 +2,12 @@
  * What the site tests share: the served site from the global setup, the list of its pages, a
  * browser per test file, and a page that records console errors and failed requests.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { chapters } from '../../../content/chapters.ts';
+import { readingOrder } from '../../../labs/_lib/registry.ts';
 import { launchChromium } from './chromium.ts';
 import type { SiteContext } from './global-setup.ts';
 
@@ -25,6 +27,26 @@ export function sitePages(): string[] {
 export function chapterPaths(): string[] {
   const built = new Set(sitePages());
   return chapters.map((c) => `/${c.slug}/`).filter((path) => built.has(path));
+}
+
+/**
+ * Each built chapter's pages as URL paths in sidebar order, its overview (`/teardown/`) first:
+ * a chapter split into topic pages has its labs and its questions spread over them.
+ */
+export function chapterPagePaths(): Map<string, string[]> {
+  const built = new Set(sitePages());
+  const result = new Map<string, string[]>();
+  for (const { slug } of chapters) {
+    const dir = join('content', slug);
+    if (!existsSync(dir)) continue;
+    const files = readdirSync(dir).filter((f) => /^[^_.].*\.mdx?$/.test(f));
+    const ordered = readingOrder(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    const paths = ordered
+      .map((f) => (/^index\.mdx?$/.test(f) ? `/${slug}/` : `/${slug}/${f.replace(/\.mdx?$/, '')}/`))
+      .filter((path) => built.has(path));
+    if (paths.length) result.set(`/${slug}/`, paths);
+  }
+  return result;
 }
 
 /** One browser for the calling test file, closed after it. */
