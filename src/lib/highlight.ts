@@ -10,12 +10,14 @@ let highlighter: Promise<Highlighter> | undefined;
 /** The file as HTML: one `<span class="line" id="L<n>">` per line, each led by its number. */
 export async function highlightWithLineAnchors(code: string, lang: 'ts' | 'c'): Promise<string> {
   highlighter ??= createHighlighter({
-    themes: ['github-light', 'github-dark'],
+    // The high-contrast variants: every token of the plain GitHub themes does not reach 4.5:1
+    // (github-light's orange parameters, github-dark's grey comments).
+    themes: ['github-light-high-contrast', 'github-dark-high-contrast'],
     langs: ['ts', 'c'],
   });
   return (await highlighter).codeToHtml(code.replace(/\n$/, ''), {
     lang,
-    themes: { light: 'github-light', dark: 'github-dark' },
+    themes: { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' },
     transformers: [
       {
         line(node, line) {

@@ -94,9 +94,12 @@ export function referencedFiles(path: string): string[] {
     return parts.join('/');
   };
   if (path.endsWith('.ts')) {
-    return [...text.matchAll(/^(?:import|export)\b[^;]*?from\s+'(\.{1,2}\/[^']+\.ts)'/gms)]
-      .map((m) => join(m[1]!))
-      .filter((f) => sources.has(f));
+    const imported = [
+      ...text.matchAll(/^(?:import|export)\b[^;]*?from\s+'(\.{1,2}\/[^']+\.ts)'/gms),
+    ].map((m) => join(m[1]!));
+    // A Node probe a lab starts is named as a path string (`'zeromq/_zmq-probe.ts'`).
+    const named = [...text.matchAll(/'([\w-]+\/[\w.-]+\.(?:ts|c))'/g)].map((m) => m[1]!);
+    return [...new Set([...imported, ...named])].filter((f) => sources.has(f) && f !== path);
   }
   return [...text.matchAll(/^#include\s+"([^"]+)"/gm)].flatMap((m) => {
     const found = [join(m[1]!), `probes/${m[1]}`].find((f) => sources.has(f));
