@@ -10,6 +10,8 @@ export default defineLab({
   title: 'An accept burst: loop until EAGAIN, never on a blocking listener',
   verifies:
     'Verify: with five connections queued, one epoll_wait reports the listener once; a loop of accept() on an O_NONBLOCK listener returns five sockets then EAGAIN; on a blocking listener the sixth accept() blocks (here until SO_RCVTIMEO); with EPOLLET and one accept() per wakeup, four connections stay queued and the next epoll_wait times out.',
+  takeaway:
+    'One epoll wakeup can stand for many queued connections, so loop accept() on a non-blocking listener until EAGAIN. On a blocking listener the accept() after the last queued connection hangs, and edge-triggered code that accepts one connection per wakeup strands the rest.',
   probes: ['epoll/accept-burst.c', 'epoll/epoll-util.h'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host');

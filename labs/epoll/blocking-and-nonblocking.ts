@@ -9,6 +9,8 @@ export default defineLab({
   title: 'Blocking with a timeout, O_NONBLOCK, MSG_DONTWAIT and EINTR',
   verifies:
     'Verify: recv() on an idle blocking socket with SO_RCVTIMEO 200 ms fails EAGAIN after about 200 ms; with O_NONBLOCK or MSG_DONTWAIT it fails EAGAIN at once; O_NONBLOCK set on one fd shows on its dup(); poll() is not shortened by SO_RCVTIMEO; a SIGALRM handler with SA_RESTART interrupts recv() with a timeout and epoll_wait() with EINTR but transparently restarts recv() without one.',
+  takeaway:
+    'SO_RCVTIMEO makes a blocking recv() fail with EAGAIN after the timeout and changes neither non-blocking calls nor poll(). O_NONBLOCK belongs to the open file and is shared by every dup() of it, MSG_DONTWAIT applies to one call, and a signal interrupts epoll_wait() and a timed recv() with EINTR even with SA_RESTART.',
   probes: ['epoll/blocking.c', 'epoll/epoll-util.h'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host');

@@ -12,6 +12,8 @@ export default defineLab({
   title: 'Level- and edge-triggered epoll on a pipe and a TCP socket',
   verifies:
     'Verify: after write 2048, epoll_wait, read 1024, a second epoll_wait reports the fd again with level-triggered epoll and times out with EPOLLET although 1024 bytes are unread; reading a non-blocking fd until EAGAIN drains it; on pipes and TCP sockets alike.',
+  takeaway:
+    'Level-triggered epoll reports an fd again for as long as data is unread; edge-triggered epoll reports it only when new data arrives, so an edge-triggered reader must read until EAGAIN or stall with data still queued.',
   probes: ['epoll/level-edge.c', 'epoll/epoll-util.h'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host');

@@ -9,6 +9,8 @@ export default defineLab({
   title: 'Data or peer close? What EPOLLIN, EPOLLRDHUP, recv() and TCP_INFO say',
   verifies:
     'Verify: on a socket registered for EPOLLIN | EPOLLRDHUP, data alone gives EPOLLIN, a FIN gives EPOLLIN | EPOLLRDHUP and state CLOSE-WAIT whether or not data is still unread, recv() returns the data and then 0, and an RST adds EPOLLERR | EPOLLHUP with recv() failing ECONNRESET. Registered for EPOLLOUT as well, the socket is reported writable in every case, the reset one included.',
+  takeaway:
+    'EPOLLIN with EPOLLRDHUP means the peer sent a FIN, yet data may still be unread: recv() returns it first, then 0. A RST shows as EPOLLERR and EPOLLHUP, makes recv() fail with ECONNRESET, and the reset socket is reported writable too.',
   probes: ['epoll/peer-close.c', 'epoll/epoll-util.h'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host');

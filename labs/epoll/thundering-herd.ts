@@ -15,6 +15,8 @@ export default defineLab({
   title: 'Thundering herd: who wakes up for one connection',
   verifies:
     'Verify: four processes wait on one port and eight clients connect one at a time; per connection, blocking accept() wakes one process, four epoll instances on the shared listener wake all four (three find nothing), EPOLLEXCLUSIVE wakes one, and SO_REUSEPORT wakes the one process whose listener the connection hashed to.',
+  takeaway:
+    'For each new connection, a blocking accept() in several processes wakes one of them, while separate epoll instances on one shared listener wake them all; EPOLLEXCLUSIVE, or one SO_REUSEPORT listener per process, wakes just one.',
   probes: ['epoll/herd.c', 'epoll/epoll-util.h'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host');

@@ -12,6 +12,8 @@ export default defineLab({
   title: 'Four buffers: both ends write, neither reads',
   verifies:
     'Verify: one TCP connection has a send and a receive buffer at each end; when both applications write and neither reads, all four fill: ss shows Send-Q and Recv-Q above zero on both sockets, both ends advertise window 0 and send zero-window probes, and both send() calls return EAGAIN: a deadlock that only a read can break.',
+  takeaway:
+    'A TCP connection has a send and a receive buffer at each end; when both programs write without reading, all four fill, both windows close, and both stay blocked until one of them reads.',
   probes: ['flow-control/bulk.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -17,6 +17,8 @@ export default defineLab({
   title: 'A receiver that stops reading: zero window, probes, window update',
   verifies:
     "Verify: a receiver that does not read lets its advertised window fall to 0; the sender's non-blocking send() then returns EAGAIN; the sender probes the zero window with empty segments carrying snd_una − 1 at intervals that double, and every answer still advertises window 0; when the reader drains, a window update reopens the window and every byte arrives.",
+  takeaway:
+    "A receiver that stops reading lets its window fall to zero: the sender's send() blocks or returns EAGAIN, the sender probes the zero window with empty segments at doubling intervals, and the receiver reopens the window with an update as soon as it reads.",
   probes: ['flow-control/bulk.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -44,6 +44,8 @@ export default defineLab({
   title: 'TCP_USER_TIMEOUT ends a zero window whose probes are answered',
   verifies:
     'Verify: a sender stuck behind a zero window whose every probe is answered is never aborted by tcp_retries2, but with TCP_USER_TIMEOUT 3000 ms it fails with ETIMEDOUT about 3 s after its first zero-window probe (Linux 5.11+), while the same connection without the option is still ESTABLISHED.',
+  takeaway:
+    'A zero window whose probes are answered never times out under tcp_retries2, because each answer resets the count; TCP_USER_TIMEOUT ends it, since Linux 5.11 counting from the first probe.',
   probes: ['flow-control/bulk.c'],
   run: async (ctx: LabContext) => {
     // Every probe answered: no rate limit on ACKs to out-of-window segments (default 500 ms).

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'Which IPv4 identification a datagram gets',
   verifies:
     'Verify: a connected UDP socket numbers its datagrams from its own counter (consecutive ids, DF set); an unconnected socket with the default IP_PMTUDISC_WANT sends DF with a distinct non-zero id per datagram (the hashed per-destination generator), with IP_PMTUDISC_DONT the same without DF, and with IP_PMTUDISC_DO DF with id 0.',
+  takeaway:
+    'A connected socket numbers its IPv4 packets from its own counter, an unconnected socket that forbids fragmentation sends id 0, and every other packet takes its id from a hashed per-destination counter.',
   probes: ['fragmentation/ip-ids.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx, { names: ['sender', 'receiver'] });

@@ -13,6 +13,8 @@ export default defineLab({
   title: 'A datagram missing one fragment is never delivered',
   verifies:
     'Verify: a 4000-byte UDP datagram sent as three hand-made fragments from a raw socket is reassembled and read whole; the same datagram with its middle fragment left out is never delivered: after ipfrag_time (1 s) the receiver counts ReasmTimeout and ReasmFails, and sends ICMP time exceeded (fragment reassembly) to the source.',
+  takeaway:
+    'Losing one fragment loses the whole datagram: the receiver holds the other fragments until ipfrag_time, discards them and sends ICMP time exceeded to the source, and the application never sees any of it.',
   probes: ['fragmentation/fragsend.c', 'probes/stream.c'],
   run: async (ctx: LabContext) => {
     const {

@@ -14,6 +14,8 @@ export default defineLab({
   title: 'Who fragments: the router, or the sender after PMTUD',
   verifies:
     'Verify: through a router whose link to b has MTU 1280, a 1472-byte UDP datagram without DF (IP_PMTUDISC_DONT) enters the router as one 1500-byte packet and leaves as fragments of 1276 and 244 bytes; with DF (the default IP_PMTUDISC_WANT) it is dropped with ICMP fragmentation needed (mtu 1280); the next default send is fragmented by the sender itself; b receives the first and third datagrams whole.',
+  takeaway:
+    'An IPv4 router fragments only datagrams without DF. Linux sets DF by default on a UDP datagram that fits the known path MTU, so the router drops it and answers ICMP "fragmentation needed", and from then on the sender fragments to the learned MTU itself.',
   probes: ['fragmentation/udp-send.c', 'probes/stream.c'],
   run: async (ctx: LabContext) => {
     const {

@@ -14,6 +14,8 @@ export default defineLab({
   title: 'A locked route MTU lets a router fragment TCP',
   verifies:
     "Verify: with `mtu lock 1500` on the sender's route, Linux TCP sends its segments without DF; a router whose next link has MTU 1280 then fragments each 1500-byte segment into 1276 + 244 bytes with one IP id, sends no ICMP, and the receiver reassembles them and reads all 6000 bytes.",
+  takeaway:
+    "TCP can be fragmented: with the route's MTU locked, Linux sends TCP segments without DF, a router cuts them to fit a narrower link without any ICMP, and path MTU discovery never starts.",
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const {

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'TCP cuts segments instead of fragments',
   verifies:
     'Verify: a 4000-byte write() on a TCP socket over a 1500-byte link leaves as three segments of 1448, 1448 and 1104 bytes, each its own IP datagram with DF set, MF clear and offset 0; the sender counts no fragmentation (FragCreates 0), and one read() returns the 4000 bytes.',
+  takeaway:
+    'TCP cuts its data into MSS-sized segments, each a whole IP datagram with DF set, so a normal TCP connection creates no fragments at all.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {

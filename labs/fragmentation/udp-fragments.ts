@@ -10,6 +10,8 @@ export default defineLab({
   title: 'A 4000-byte datagram leaves as three fragments',
   verifies:
     'Verify: send() of 4000 bytes on a UDP socket over a 1500-byte link leaves as three fragments with one shared IP id, offsets 0, 185 and 370 (bytes 0, 1480, 2960), MF set on the first two, total lengths 1500, 1500 and 1068; the receiver reassembles them (ReasmReqds 3, ReasmOKs 1) and one recv() returns all 4000 bytes.',
+  takeaway:
+    "A UDP datagram larger than the link MTU leaves as IP fragments that share one identification, carry offsets in 8-byte units and MF on all but the last; the receiver's IP layer reassembles them, and one recv() returns the whole datagram.",
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {

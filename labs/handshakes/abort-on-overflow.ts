@@ -9,6 +9,8 @@ export default defineLab({
   title: 'tcp_abort_on_overflow=1 resets the final ACK, not the SYN',
   verifies:
     'Verify: with net.ipv4.tcp_abort_on_overflow=1 and a full accept queue, a new SYN is still dropped without an answer, while a final ACK that finds the queue full is answered with RST: the client, ESTABLISHED since connect() returned, gets ECONNRESET from its first recv() and EPIPE from the write after it; the server counts EmbryonicRsts and accept() never sees the connection.',
+  takeaway:
+    'tcp_abort_on_overflow=1 does not refuse new SYNs, which a full accept queue still drops silently. It answers a final ACK that finds the queue full with RST, so a client whose connect() already succeeded gets ECONNRESET on its next call.',
   probes: ['handshakes/race.c'],
   run: async (ctx: LabContext) => {
     const race = await raceScenario(ctx, 1, true);

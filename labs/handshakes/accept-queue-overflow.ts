@@ -5,6 +5,8 @@ import { acceptQueueScenario, BACKLOG, CONNECTIONS } from './_scenario.ts';
 export default defineLab({
   title: 'A full accept queue drops SYNs',
   verifies: `Verify: listen() with backlog ${BACKLOG} and no accept(): ${BACKLOG + 1} of ${CONNECTIONS} connections complete and wait in the accept queue; the other SYNs are dropped without an answer and retransmitted by the client; the listener's counters record the overflow.`,
+  takeaway:
+    'The listen() backlog bounds the queue of completed connections waiting for accept(), and backlog + 1 of them fit. Further SYNs are dropped without an answer, so clients retransmit and wait while the server only counts ListenOverflows.',
   probes: ['probes/tcp-server.c', 'probes/tcp-client.c'],
   run: (ctx: LabContext) => acceptQueueScenario(ctx, 0),
   claims: [

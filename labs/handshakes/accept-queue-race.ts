@@ -8,6 +8,8 @@ export default defineLab({
   title: 'The accept-queue race: ESTABLISHED on one side only',
   verifies:
     "Verify: a client whose final ACK reaches a full accept queue (backlog 1) is ESTABLISHED while the server holds only a SYN-RECV request; with the default tcp_abort_on_overflow=0 the server drops that ACK, retransmits its SYN-ACK 1 s and 3 s after the first, drops the client's answer while the queue is still full, and completes the connection from the next answer once accept() has made room: accept() returns it and the client reads the server's greeting.",
+  takeaway:
+    'A client can be ESTABLISHED while the server holds only a half-open request: when the final ACK finds the accept queue full, the server drops it and retransmits its SYN-ACK until there is room, and the connection completes late.',
   probes: ['handshakes/race.c'],
   run: async (ctx: LabContext) => {
     const race = await raceScenario(ctx, 0, false);

@@ -9,6 +9,8 @@ export default defineLab({
   title: 'Connecting to a port nobody listens on',
   verifies:
     'Verify: a SYN to a closed port is answered at once by RST/ACK (seq 0, ack = ISN + 1, window 0) and connect() fails with ECONNREFUSED; nothing is retransmitted.',
+  takeaway:
+    "connect() to a port nobody listens on fails at once with ECONNREFUSED: the peer's kernel answers the SYN with RST, and nothing is retried.",
   probes: ['probes/tcp-client.c'],
   run: async (ctx: LabContext) => {
     const { client, capture } = await clientServer(ctx);

@@ -33,6 +33,8 @@ const median = (xs: number[]) => {
 export default defineLab({
   title: 'ISNs: a clock per 4-tuple, a keyed hash between them',
   verifies: `Verify: ${SAMPLES} connections from one source port to one server port (one 4-tuple, closed with RST so no TIME-WAIT is reused) get ${SAMPLES} different ISNs, which advance exactly with the clock: about 15.6 per microsecond, one step per 64 ns, on both ends. ${SAMPLES} connections from ${SAMPLES} different source ports, ${GAP_MS} ms apart, get ISNs scattered over the 32-bit space, millions away from where the clock alone would put them: the per-4-tuple offset is a keyed hash (RFC 6528, secure_tcp_seq()).`,
+  takeaway:
+    "Linux does not draw a fresh random ISN for every connection: on one four-tuple the ISN follows a clock, and a keyed hash of the four-tuple offsets it, so no one off the path can guess another connection's ISN.",
   probes: ['handshakes/isn.c', 'probes/tcp-server.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

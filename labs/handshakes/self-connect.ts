@@ -10,6 +10,8 @@ const MAX_ATTEMPTS = 500;
 export default defineLab({
   title: 'A socket that connects to itself',
   verifies: `Verify: connect() in a loop to 127.0.0.1:${EVEN_TARGET}, which nobody listens on but which lies inside ip_local_port_range ${RANGE.replace(' ', '–')}, ends with a socket whose source and destination are both ${EVEN_TARGET} (simultaneous open) that echoes its own bytes; port ${ODD_TARGET} is never reached.`,
+  takeaway:
+    "A connect() to a local port inside the ephemeral range, with nothing listening there, can be given that same port as its source and connect to itself through a simultaneous open. connect() prefers source ports with the parity of the range's low end, so a target port of the other parity is hit only once the preferred ones are used up.",
   probes: ['handshakes/self-connect.c'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host', { sysctls: { 'net.ipv4.ip_local_port_range': RANGE } });

@@ -7,6 +7,8 @@ import { deltas, FLOOD_BACKLOG, FLOOD_PORT, FLOOD_SYNS, floodScenario } from './
 export default defineLab({
   title: 'A SYN flood meets SYN cookies',
   verifies: `Verify: ${FLOOD_SYNS} SYNs from addresses that never answer, against a listener with backlog ${FLOOD_BACKLOG} and the default tcp_syncookies = 1: the server keeps ${FLOOD_BACKLOG + 1} half-open requests (SYN-RECV), then answers every further SYN with a cookie SYN-ACK and keeps nothing for it (TcpExtSyncookiesSent); a real client that connects during the flood completes at once from its cookie (SyncookiesRecv) and, with timestamps on, keeps window scaling and SACK.`,
+  takeaway:
+    'Under a SYN flood with the default tcp_syncookies=1, Linux keeps a bounded number of half-open requests and answers every further SYN with a cookie, keeping no state for it, so real clients still connect at once.',
   probes: ['handshakes/synsend.c', 'probes/tcp-server.c', 'probes/tcp-client.c'],
   run: async (ctx: LabContext) => {
     const flood = await floodScenario(ctx, 1);

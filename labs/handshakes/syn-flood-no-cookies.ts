@@ -7,6 +7,8 @@ import { deltas, FLOOD_BACKLOG, FLOOD_PORT, FLOOD_SYNS, floodScenario } from './
 export default defineLab({
   title: 'A SYN flood without SYN cookies locks clients out',
   verifies: `Verify: the same ${FLOOD_SYNS} SYNs against a listener with backlog ${FLOOD_BACKLOG} and tcp_syncookies = 0: the server keeps ${FLOOD_BACKLOG + 1} half-open requests and drops every further SYN without an answer (TcpExtTCPReqQFullDrop); a real client's SYNs are dropped too, so its connect() (tcp_syn_retries = 1) fails with ETIMEDOUT, while nothing is wrong with the server except a request queue full of peers that never answer.`,
+  takeaway:
+    "With SYN cookies off, a flood of SYNs that never complete fills the request queue, and every further SYN, real clients' included, is dropped without an answer: their connect() times out as if the server were down.",
   probes: ['handshakes/synsend.c', 'probes/tcp-server.c', 'probes/tcp-client.c'],
   run: async (ctx: LabContext) => {
     // The real client gives up after one retry (about 3 s) so that the lab stays short.

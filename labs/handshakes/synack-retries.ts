@@ -14,6 +14,8 @@ const RETRIES = 2;
 export default defineLab({
   title: 'SYN-ACK retransmissions next to SYN retransmissions',
   verifies: `Verify: with tcp_synack_retries = ${RETRIES}, a listener whose SYN-ACK is never answered sends it 3 times, at 0, 1 and 3 s, and drops the request about 7 s after the SYN; with tcp_syn_retries = ${RETRIES} on the same host, a connect() nobody answers sends 6 SYNs 1 s apart (tcp_syn_linear_timeouts applies to SYNs only) and fails with ETIMEDOUT after about 7 s too.`,
+  takeaway:
+    'A server resends an unanswered SYN-ACK tcp_synack_retries times at doubling intervals and then drops the half-open request; the linear timeouts that SYNs have had since Linux 6.5 never apply to SYN-ACKs.',
   probes: ['handshakes/synsend.c', 'probes/tcp-server.c', 'probes/tcp-client.c'],
   run: async (ctx: LabContext) => {
     const {

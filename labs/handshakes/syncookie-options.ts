@@ -11,6 +11,8 @@ const OFFERED_MSS = 1400;
 export default defineLab({
   title: 'What a connection made from a SYN cookie keeps',
   verifies: `Verify: with tcp_syncookies = 2 every SYN is answered with a cookie and no request is kept. A client offering MSS ${OFFERED_MSS}: with timestamps on, the SYN-ACK carries all options and the connection keeps SACK and window scaling (Linux hides them in the timestamp), but the server's MSS toward the client is rounded down to 1300, one of the four values a cookie can encode; with timestamps off, the SYN-ACK carries only the MSS and the connection has neither SACK nor window scaling.`,
+  takeaway:
+    'A connection made from a SYN cookie gets its MSS rounded down to one of a few values the cookie can encode. It keeps SACK and window scaling only when both ends use timestamps, in which Linux hides those options.',
   probes: ['probes/tcp-server.c', 'probes/tcp-client.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture, clientIf } = await clientServer(ctx, {

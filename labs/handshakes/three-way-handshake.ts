@@ -10,6 +10,8 @@ export default defineLab({
   title: 'The three-way handshake on a 1500-byte link',
   verifies:
     'Verify: connect() sends SYN, the listener answers SYN-ACK, the client ACKs; each side acknowledges the other ISN + 1; the SYN offers MSS 1460 (MTU 1500 − 40), sackOK, timestamps and a window scale; both ends reach ESTABLISHED.',
+  takeaway:
+    "A TCP connection opens with three segments: the server's SYN and its acknowledgement of the client's SYN travel together as the SYN-ACK. Each SYN takes one sequence number and carries the options that hold for the whole connection: an MSS derived from the route's MTU, SACK, timestamps and a window scale.",
   probes: ['probes/tcp-client.c', 'probes/tcp-server.c', 'probes/tcp_info.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

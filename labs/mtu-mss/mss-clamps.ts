@@ -12,6 +12,8 @@ export default defineLab({
   title: 'TCP_MAXSEG and advmss clamp the MSS',
   verifies:
     'Verify: on a 1500-byte link, a client with TCP_MAXSEG 1400 advertises MSS 1400 and a server whose route to the client has advmss 1100 advertises 1100; the client then sends at most 1088-byte payloads (1100 − 12) and the server at most 1388 (1400 − 12): each direction is bounded by the receiver’s advertisement.',
+  takeaway:
+    "TCP_MAXSEG set before connect() and a route's advmss each lower the MSS an end advertises, and each direction then sends at most what its receiver advertised, so the two directions can use different segment sizes.",
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture, clientIf, serverIf } = await clientServer(ctx);

@@ -9,6 +9,8 @@ export default defineLab({
   title: 'The SYN advertises the route MTU minus 40',
   verifies:
     'Verify: one client with three links of MTU 1500, 9000 and 1280 advertises MSS 1460, 8960 and 1240 in the SYNs it sends over them; each server answers with the same value from its own link, and TCP_INFO snd_mss is 12 bytes less (timestamp option).',
+  takeaway:
+    'A SYN advertises the MTU of the route it leaves by minus 40 bytes of IPv4 and TCP headers, and with timestamps on each segment carries 12 bytes less payload than that.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const client = await ctx.host('client');

@@ -10,6 +10,8 @@ export default defineLab({
   title: 'IPv6 takes 20 more bytes',
   verifies:
     'Verify: over IPv6 the SYN advertises MSS = MTU − 40 (IPv6 header) − 20 (TCP header): 1440 on a 1500-byte link and 1220 on a 1280-byte link; snd_mss is 12 bytes less with timestamps.',
+  takeaway:
+    'Over IPv6 the MSS is the MTU minus 60, 20 bytes less than over IPv4 on the same link, and Linux removes IPv6 from an interface whose MTU drops below 1280 bytes.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const client = await ctx.host('client', { ipv6: true });

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'A segment larger than the MSS is still accepted',
   verifies:
     'Verify: a server whose SYN-ACK advertised MSS 536 receives a hand-made, in-sequence 1400-byte segment (IP length 1440, within the 1500-byte MTU), acknowledges all 1400 bytes and read() returns them: exceeding the MSS is the sender breaking a promise, not a reason for the receiver to drop.',
+  takeaway:
+    'Linux accepts and delivers a segment larger than the MSS it advertised, as long as it fits the window: the MSS is a limit the sender keeps, not one the receiver enforces.',
   probes: ['mtu-mss/oversize.c', 'probes/stream.c'],
   run: async (ctx: LabContext) => {
     // No timestamps: the crafted segment carries no options and must still be valid.

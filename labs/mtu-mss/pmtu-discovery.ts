@@ -12,6 +12,8 @@ export default defineLab({
   title: 'Path MTU discovery shrinks the segments',
   verifies:
     'Verify: across a 1280-byte link between two routers, 1448-byte TCP segments with DF are dropped by the first router, which sends ICMP "fragmentation needed" with mtu 1280; the sender caches PMTU 1280 (ip route get), resends the data in 1228-byte segments and all 20000 bytes arrive.',
+  takeaway:
+    'The handshake cannot see a narrow link in the middle of the path; path MTU discovery finds it. A router drops the too-large DF segments and answers ICMP "fragmentation needed", and the sender caches the path MTU and at once resends the data in smaller segments, with nothing lost for the application.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const { a, r1, b, aIf } = await narrowPath(ctx);

@@ -10,6 +10,8 @@ export default defineLab({
   title: 'IP_PMTUDISC_DO and EMSGSIZE on UDP',
   verifies:
     'Verify: on a UDP socket with IP_PMTUDISC_DO over a 1500-byte link, send(1473) fails with EMSGSIZE and send(1472) leaves with DF; the router of the 1280-byte link answers ICMP fragmentation needed, IP_MTU drops to 1280 and SO_ERROR reports EMSGSIZE; send(1472) and send(1253) then fail with EMSGSIZE while send(1252) passes; with IP_PMTUDISC_DONT send(1472) leaves as two fragments without DF and arrives whole.',
+  takeaway:
+    'With IP_PMTUDISC_DO, a UDP send larger than the known path MTU fails at once with EMSGSIZE; a datagram that fits the first link but not a narrower one further on is lost, and the sender learns of it only later, from the path MTU the ICMP teaches and from SO_ERROR on a connected socket.',
   probes: ['mtu-mss/udp-pmtu.c', 'probes/stream.c'],
   run: async (ctx: LabContext) => {
     const { a, b } = await narrowPath(ctx);

@@ -5,6 +5,8 @@ import { GROUP, igmpFrom, payloads, PORT, RECV_TIMEOUT_MS, segment } from './_sc
 export default defineLab({
   title: 'IGMPv2: report to the group, leave to 224.0.0.2',
   verifies: `Verify: with net.ipv4.conf.all.force_igmp_version=2, IP_ADD_MEMBERSHIP sends an IGMPv2 membership report addressed to ${GROUP} itself, and IP_DROP_MEMBERSHIP sends an IGMPv2 Leave Group addressed to 224.0.0.2 (all routers).`,
+  takeaway:
+    'With IGMPv2, joining sends a membership report addressed to the group itself, and leaving sends a Leave Group to the all-routers address.',
   probes: ['multicast/mcast.c'],
   run: async (ctx: LabContext) => {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 2);

@@ -17,6 +17,8 @@ const COUNT = 3;
 export default defineLab({
   title: 'Join, receive one copy each, leave',
   verifies: `Verify: receivers join ${GROUP} with IP_ADD_MEMBERSHIP and the kernel sends an IGMPv3 membership report for it; the sender only calls sendto() to ${GROUP}:${PORT}; each datagram crosses the segment once and every member receives exactly one copy, a host that did not join receives none; IP_DROP_MEMBERSHIP sends a report that leaves the group.`,
+  takeaway:
+    'A multicast receiver must join the group, and its kernel announces joins and leaves with IGMP reports that nobody answers; the sender needs no membership, and each datagram crosses the segment once and reaches each member once.',
   probes: ['multicast/mcast.c'],
   run: async (ctx: LabContext) => {
     const seg = await segment(ctx, ['sender', 'rx1', 'rx2', 'rx3'], 3);

@@ -5,6 +5,8 @@ import { countByLabel, GROUP, payloads, PORT, RECV_TIMEOUT_MS, segment } from '.
 export default defineLab({
   title: 'A sender needs a route or IP_MULTICAST_IF',
   verifies: `Verify: on a host whose only route is its own /24, sendto() to ${GROUP} fails with ENETUNREACH; the same call succeeds once IP_MULTICAST_IF names the interface, or once a default route exists.`,
+  takeaway:
+    'A multicast sendto() needs a route for the group or an interface named with IP_MULTICAST_IF; on a host with only its subnet route it fails with ENETUNREACH.',
   probes: ['multicast/mcast.c'],
   run: async (ctx: LabContext) => {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 3);

@@ -18,6 +18,8 @@ export default defineLab({
   title: 'IP_MULTICAST_TTL and IP_MULTICAST_LOOP',
   verifies:
     'Verify: datagrams leave with the TTL set by IP_MULTICAST_TTL (1 when unset); with TTL 0 they never reach the wire but a member on the sending host still gets them; with IP_MULTICAST_LOOP 0 the local member gets nothing while remote members are unaffected.',
+  takeaway:
+    'By default multicast datagrams stay on the local segment, and with TTL 0 they never leave the host, yet local members still receive them. IP_MULTICAST_LOOP, on by default, gives members on the sending host a copy; turning it off affects only them.',
   probes: ['multicast/mcast.c'],
   run: async (ctx: LabContext) => {
     const { hosts, addrs, capture } = await segment(ctx, ['sender', 'rx1'], 3);

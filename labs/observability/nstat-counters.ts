@@ -40,6 +40,8 @@ export default defineLab({
   title: 'nstat counters moved by provoked events',
   verifies:
     'Verify: a SYN dropped by a full accept queue adds 1 to ListenOverflows and ListenDrops, an abortive close adds 1 to TcpOutRsts and TcpEstabResets, one SYN retransmission adds 1 to TcpRetransSegs, TCPSynRetrans and TCPTimeouts, each only in its own network namespace.',
+  takeaway:
+    'Kernel counters record events no socket remembers, each event moving its counters by one, and they are kept per network namespace: a SYN dropped by a full accept queue shows only on the server.',
   probes: ['observability/obs.c'],
   run: async (ctx: LabContext) => {
     const { client, server } = await clientServer(ctx, { capture: false });

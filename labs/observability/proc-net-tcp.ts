@@ -43,6 +43,8 @@ export default defineLab({
   title: '/proc/net/tcp decoded, side by side with ss',
   verifies:
     'Verify: decoding /proc/net/tcp gives the sockets ss lists, with the same states, queues and inodes; only a listener differs (tx_queue 0, ss Send-Q the backlog).',
+  takeaway:
+    '/proc/net/tcp holds the states, queues and inodes ss shows, in hex, with addresses byte-reversed on little-endian machines; only a listener differs, with tx_queue 0 where ss shows the backlog.',
   probes: ['observability/obs.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

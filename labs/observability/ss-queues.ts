@@ -19,6 +19,8 @@ export default defineLab({
   title: 'ss Recv-Q and Send-Q: listener vs connection',
   verifies:
     "Verify: on LISTEN, ss Recv-Q is the accept queue length and Send-Q the backlog; on ESTAB, Recv-Q is unread bytes and Send-Q unacknowledged bytes, and a stalled receiver's Recv-Q plus its sender's Send-Q equals the bytes written.",
+  takeaway:
+    "In ss, a listener's Recv-Q is its accept queue and its Send-Q the backlog; a connection's Recv-Q is bytes not yet read and its Send-Q bytes not yet acknowledged, sent or not.",
   probes: ['observability/obs.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -155,6 +155,8 @@ export default defineLab({
   title: 'Common networking sysctls, read live',
   verifies:
     'Verify: in a brand-new network namespace the per-namespace TCP knobs have their documented defaults and may be written there; netdev_max_backlog and tcp_mem are global and invisible inside a namespace; net.core.rmem_*/wmem_* are global too: since Linux 6.11 a namespace shows them read-only (a write fails with EACCES, even for root), before that not at all; tcp_retries2=15 gives up after 924.6 s.',
+  takeaway:
+    'Most TCP sysctls belong to a network namespace and start at their defaults in a new one, while netdev_max_backlog, tcp_mem and the rmem/wmem limits are global. tcp_retries2 is a time budget computed from the minimum RTO, not a count of retransmissions.',
   probes: ['observability/sysctl-access.c'],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('probe');

@@ -35,6 +35,8 @@ export default defineLab({
   title: 'TCP_INFO of a live connection, step by step',
   verifies:
     "Verify: TCP_INFO's tcpi_state is LISTEN (10), SYN-SENT (2), ESTABLISHED (1) and CLOSE-WAIT (8) at the matching steps, and the RTO, RTT, MSS, window scales and options it reports are the values ss -ti prints.",
+  takeaway:
+    'getsockopt(TCP_INFO) gives a program the state, RTO, RTT, MSS, window scales and options of its own connection, the same numbers ss -i prints; ss shows the ts and sack flags only with -o.',
   probes: ['observability/obs.c'],
   run: async (ctx: LabContext) => {
     const { client, server } = await clientServer(ctx, { capture: false });

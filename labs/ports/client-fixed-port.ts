@@ -15,6 +15,8 @@ export default defineLab({
   title: 'A client that binds a fixed port',
   verifies:
     'Verify: a client that bind()s local port 45000 before connect() uses it as its source port; a second socket cannot bind 45000 (EADDRINUSE); with SO_REUSEADDR on both sockets the second bind succeeds, but connect() to the same destination fails with EADDRNOTAVAIL because the four-tuple is taken, while connect() to another destination port succeeds.',
+  takeaway:
+    'A client can bind() a fixed source port, but a second socket shares that port only if both set SO_REUSEADDR, and even then cannot connect to the same destination: the four-tuple must be unique (EADDRNOTAVAIL).',
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'Ephemeral ports come from ip_local_port_range',
   verifies:
     'Verify: with net.ipv4.ip_local_port_range = 40000 40007, ten connect() calls to one destination get source ports inside the range, even ones first; after eight the range is used up for that destination and connect() fails with EADDRNOTAVAIL; a connect() to a different destination port still succeeds, reusing a source port that is already in use.',
+  takeaway:
+    "connect() takes its source port from ip_local_port_range, preferring the parity of the range's low end. The range runs out per destination, with EADDRNOTAVAIL, and a source port already in use still serves a different destination.",
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx, {

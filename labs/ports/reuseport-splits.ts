@@ -10,6 +10,8 @@ export default defineLab({
   title: 'SO_REUSEPORT splits one port across listeners',
   verifies:
     'Verify: two sockets with SO_REUSEPORT both bind and listen on 198.51.100.2:5603; 16 connections are spread across both by a hash of the four-tuple, each landing on exactly one; a third socket without SO_REUSEPORT cannot bind the port (EADDRINUSE).',
+  takeaway:
+    'Sockets that all set SO_REUSEPORT can listen on the same address and port, and each new connection goes to exactly one of them; a socket without the option cannot bind that port (EADDRINUSE).',
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);

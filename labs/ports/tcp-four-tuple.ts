@@ -9,6 +9,8 @@ export default defineLab({
   title: 'Two TCP connections on one server port',
   verifies:
     "Verify: two connections to one listening port give the server two accepted sockets with the same local address and port as each other and the listener's port; the kernel tells them apart by the peer's port, and each receives exactly the bytes its own client wrote.",
+  takeaway:
+    "Accepted TCP connections all use the listener's port: the kernel tells them apart by the full four-tuple, and each socket receives only its own peer's bytes.",
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);

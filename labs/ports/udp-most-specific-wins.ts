@@ -9,6 +9,8 @@ export default defineLab({
   title: 'UDP picks the most specific socket, four-tuple included',
   verifies:
     'Verify: with three UDP sockets on one port — wildcard 0.0.0.0, bound to 198.51.100.2, and bound to 198.51.100.2 and connected to 198.51.100.1:41001 — a datagram from 41001 to .2 goes to the connected socket, one from 41002 to .2 to the address-bound socket, and one from 41002 to .3 to the wildcard socket: the source address and port take part in UDP demultiplexing too.',
+  takeaway:
+    'UDP delivers each datagram to the most specific matching socket: one connected to the sender beats one bound to the destination address, which beats a wildcard, so the source does take part in the choice.',
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx, { secondServerAddress: true });

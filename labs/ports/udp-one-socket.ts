@@ -9,6 +9,8 @@ export default defineLab({
   title: 'Two UDP senders, one receiving socket',
   verifies:
     'Verify: datagrams from two different source ports to one UDP port where a single unconnected socket is bound both land on that socket; recvfrom() reports a different source for each, and ss shows one socket with no peer.',
+  takeaway:
+    'One unconnected UDP socket receives the datagrams of every sender to its port; each datagram brings its source address, which recvfrom() returns.',
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);

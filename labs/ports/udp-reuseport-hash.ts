@@ -10,6 +10,8 @@ export default defineLab({
   title: 'A UDP SO_REUSEPORT group: one socket per flow',
   verifies:
     'Verify: with two UDP sockets in one SO_REUSEPORT group on 198.51.100.2:5604, datagrams from 16 source ports (3 each) are spread over both sockets, and the 3 datagrams of any one source port always land on the same socket.',
+  takeaway:
+    'A UDP SO_REUSEPORT group spreads senders over its sockets by a hash of the four-tuple, so all datagrams of one flow reach the same socket.',
   probes: ['ports/demux.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await portsPair(ctx);

@@ -8,6 +8,8 @@ export default defineLab({
   title: 'A path that drops SYNs: retransmissions, then ETIMEDOUT',
   verifies:
     'Verify: with `ip route add blackhole 203.0.113.1` in the router, nothing ever answers the client\'s SYN; with tcp_syn_retries = 2 and tcp_syn_linear_timeouts = 0 it is sent 3 times, at 0, 1 and 3 s, and connect() fails with ETIMEDOUT ("Connection timed out") about 7 s after it started.',
+  takeaway:
+    'When nothing answers at all, connect() retransmits its SYN with doubling timeouts and fails with ETIMEDOUT one timeout after the last retry; tcp_syn_retries decides how long that takes.',
   probes: ['reachability/reach.c', 'probes/tcp-server.c'],
   run: (ctx: LabContext) => silentPath(ctx, PORT, 0),
   claims: [

@@ -8,6 +8,8 @@ export default defineLab({
   title: 'tcp_syn_retries = 2, six SYNs: linear timeouts',
   verifies:
     'Verify: on the same silent path, with tcp_syn_retries = 2 and the Linux 6.5+ default tcp_syn_linear_timeouts = 4, the SYN leaves 6 times, 1 s apart (the linear retransmissions come on top of tcp_syn_retries), and connect() fails with ETIMEDOUT about 7 s after it started, the same time as with doubling timeouts.',
+  takeaway:
+    'Since Linux 6.5, tcp_syn_linear_timeouts adds SYN retransmissions spaced by the initial RTO on top of tcp_syn_retries, yet with a small tcp_syn_retries connect() to a silent host fails at the same moment as before: tcp_syn_retries no longer tells how many SYNs leave.',
   probes: ['reachability/reach.c', 'probes/tcp-server.c'],
   run: (ctx: LabContext) => silentPath(ctx, PORT, 4),
   claims: [

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'A server bound to 127.0.0.1 refuses other hosts',
   verifies:
     "Verify: a listener bound to 127.0.0.1:5700 answers a SYN from another host for 198.51.100.2:5700 with RST and connect() fails with ECONNREFUSED, while a listener bound to 0.0.0.0:5701 accepts that client; on the server's own host a connect() to 127.0.0.1:5700 succeeds.",
+  takeaway:
+    'A server bound to 127.0.0.1 accepts only clients on its own machine; a SYN from another host finds no listener and is answered with RST, so that client sees ECONNREFUSED.',
   probes: ['reachability/reach.c', 'probes/tcp-server.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

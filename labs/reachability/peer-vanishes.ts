@@ -12,6 +12,8 @@ export default defineLab({
   title: 'A peer that vanishes mid-connection',
   verifies:
     'Verify: two established connections to a server that then vanishes from the path (blackhole route in the router); the one that writes retransmits its data at doubling intervals and, with tcp_retries2 = 2, its read() fails with ETIMEDOUT ("Connection timed out") a few seconds later; the idle one stays ESTABLISHED and learns nothing.',
+  takeaway:
+    "When the peer host vanishes, a connection that sends data retransmits with backoff, fails with ETIMEDOUT once tcp_retries2's time budget is spent, then with EPIPE; an idle connection to the same peer learns nothing and stays ESTABLISHED.",
   probes: ['reachability/reach.c', 'probes/tcp-server.c', 'probes/tcp-client.c'],
   run: async (ctx: LabContext) => {
     const { client, router, server, capture } = await routed(ctx, {

@@ -9,6 +9,8 @@ export default defineLab({
   title: 'A peer process that dies: FIN or RST at once',
   verifies:
     "Verify: when the server process is killed with SIGKILL, its kernel closes its sockets at once: a connection with nothing unread gets a FIN, and the client's recv() returns 0 (end of file, as for a normal close); a connection whose request was never read gets a RST, and recv() fails with ECONNRESET. A write on the first one is accepted locally, answered with RST by the dead process's orphaned socket, and the next write fails with EPIPE.",
+  takeaway:
+    'When a peer process dies, its kernel closes its sockets at once: the other side reads end-of-file, or gets ECONNRESET if the dead process left input unread. A later write draws a RST, and the write after it fails with EPIPE.',
   probes: ['reachability/peer-death.c', 'probes/tcp-server.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

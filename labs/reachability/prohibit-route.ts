@@ -10,6 +10,8 @@ export default defineLab({
   title: 'A prohibit route: ICMP, then "No route to host"',
   verifies:
     'Verify: with `ip route add prohibit 203.0.113.1` in the router, the client\'s SYN is answered by the router with ICMP destination unreachable code 13 (communication administratively prohibited) and connect() fails with EHOSTUNREACH ("No route to host"), although the server is up and listening; the error may wait for the first SYN retransmission.',
+  takeaway:
+    'An ICMP destination unreachable from a router or firewall makes connect() fail with EHOSTUNREACH, "No route to host", even when routing works and the server is listening.',
   probes: ['reachability/reach.c', 'probes/tcp-server.c'],
   run: async (ctx: LabContext) => {
     const { client, router, server, capture } = await routed(ctx, {

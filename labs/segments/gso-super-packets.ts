@@ -15,6 +15,8 @@ export default defineLab({
   title: 'What the capture sees with segmentation offload',
   verifies:
     'Verify: with default GSO on a veth pair, the same 10000-byte write() is captured as fewer IP packets than segments, at least one longer than the 1500-byte MTU, each carrying a multiple of 1448 bytes except the last; the receiver still reports rcv_mss 1448 and reads all 10000 bytes.',
+  takeaway:
+    'With segmentation offload, a capture on the sending host shows TCP packets larger than the MTU: batches of MSS-sized segments that the NIC cuts after the capture point, or that nobody cuts on veth and loopback.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {

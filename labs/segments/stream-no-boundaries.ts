@@ -11,6 +11,8 @@ export default defineLab({
   title: 'TCP keeps no message boundaries',
   verifies:
     'Verify: four send() calls of 300, 300, 300 and 1200 bytes on a TCP socket (TCP_NODELAY) are read, once all 2100 bytes are queued, by reads of a 1000-byte buffer as 1000, 1000 and 100 bytes: the reads do not line up with the writes.',
+  takeaway:
+    'TCP keeps no message boundaries: a read returns whatever bytes are queued, up to its buffer size, regardless of where one send() ended, so a protocol on TCP must frame its own messages.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {

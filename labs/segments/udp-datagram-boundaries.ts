@@ -9,6 +9,8 @@ export default defineLab({
   title: 'UDP keeps one datagram per send and per recv',
   verifies:
     'Verify: four send() calls of 300, 300, 300 and 1200 bytes on a UDP socket leave as four datagrams; with all four queued, recv() with a 1000-byte buffer returns one datagram per call (300, 300, 300) and cuts the 1200-byte one to 1000 bytes, flagging MSG_TRUNC and dropping the rest.',
+  takeaway:
+    'UDP keeps message boundaries: each send() is one datagram and each recv() returns one. A datagram longer than the buffer is cut, flagged MSG_TRUNC, and its tail discarded.',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {

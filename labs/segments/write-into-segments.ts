@@ -10,6 +10,8 @@ export default defineLab({
   title: 'One write(), many segments',
   verifies:
     'Verify: one 10000-byte write() on a TCP socket over a 1500-byte link leaves as 7 segments of at most 1448 payload bytes (MSS 1460 − 12 bytes of timestamp option), their sequence numbers advance by the bytes carried, and one read() on the other end returns all 10000 bytes.',
+  takeaway:
+    'TCP cuts one large write into segments of at most one MSS of payload, less option bytes, numbered by byte and each sent with DF; IP never fragments them, and the reader can get all the bytes back in one read().',
   probes: ['probes/stream.c'],
   run: async (ctx: LabContext) => {
     const s = await streamScenario(ctx, {

@@ -22,6 +22,8 @@ export default defineLab({
   title: 'SO_RCVBUF and SO_SNDBUF: what the kernel really stores',
   verifies:
     'Verify: getsockopt() reads back twice the SO_RCVBUF/SO_SNDBUF requested, for TCP and UDP alike; a request above net.core.rmem_max/wmem_max is silently capped at twice the limit; SO_RCVBUFFORCE ignores the limit but needs CAP_NET_ADMIN (EPERM without); a 64 KiB SO_RCVBUF set before connect() makes the SYN advertise a smaller window scale than the default.',
+  takeaway:
+    'The kernel stores twice the SO_RCVBUF or SO_SNDBUF you ask for, silently capped at twice rmem_max or wmem_max. SO_RCVBUFFORCE passes the cap only with CAP_NET_ADMIN, and a small SO_RCVBUF set before connect() also lowers the window scale the SYN offers.',
   probes: ['socket-options/bufsizes.c', 'probes/tcp_info.h'],
   run: async (ctx: LabContext) => {
     const { client, server } = await clientServer(ctx, { capture: false });

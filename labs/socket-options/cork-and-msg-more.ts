@@ -19,6 +19,8 @@ export default defineLab({
   title: 'TCP_CORK and MSG_MORE: full segments now, the tail later',
   verifies:
     'Verify: with TCP_CORK on, ten 400-byte writes leave as two full segments at once and the 1104-byte tail waits one RTO (the zero-window probe timer, at least 200 ms: 500 ms on a route with rto_min 500ms) unless the cork is removed, which sends it at once; MSG_MORE on each call but the last gives one segment, and MSG_MORE with nothing after it waits like the cork.',
+  takeaway:
+    'TCP_CORK and MSG_MORE send full segments at once and hold a partial tail until the cork is removed, a send() without MSG_MORE follows, or about one retransmission timeout has passed.',
   probes: ['socket-options/cork.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -13,6 +13,8 @@ export default defineLab({
   title: 'Keepalive notices a vanished peer; an idle connection never does',
   verifies:
     'Verify: after the path to the server starts dropping everything, an idle connection without keepalive stays ESTABLISHED with nothing on the wire, while one with SO_KEEPALIVE, TCP_KEEPIDLE 1, TCP_KEEPINTVL 1 and TCP_KEEPCNT 2 sends two unanswered probes one second apart, resets, and fails with ETIMEDOUT about 3 s after keepalive was switched on; a later send() fails with EPIPE.',
+  takeaway:
+    'An idle TCP connection whose peer has vanished stays ESTABLISHED forever; with SO_KEEPALIVE the kernel sends probes after the idle time and fails the connection with ETIMEDOUT once TCP_KEEPCNT probes go unanswered.',
   probes: ['socket-options/liveness.c', 'probes/tcp_info.h'],
   run: async (ctx: LabContext) => {
     const s = await vanishedPeer(ctx, PORT, ['keepalive', IDLE, INTVL, CNT]);

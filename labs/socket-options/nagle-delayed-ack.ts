@@ -71,6 +71,8 @@ export default defineLab({
   title: 'Nagle meets delayed ACK: the 40 ms request',
   verifies:
     'Verify: a request written as header then body (two write()s) and answered with one response takes about one delayed-ACK timeout with Nagle on, because the body waits for the ACK of the header and the server delays that ACK; with TCP_NODELAY both leave at once and the request takes well under a millisecond.',
+  takeaway:
+    'A request written as two small writes and answered with one response stalls for a delayed-ACK timeout with Nagle on: the second write waits for the ACK of the first, which the server delays. TCP_NODELAY, or writing each request in one call, removes the stall.',
   probes: ['socket-options/reqresp.c'],
   run: async (ctx: LabContext) => {
     const { client, server } = await clientServer(ctx, { capture: false });

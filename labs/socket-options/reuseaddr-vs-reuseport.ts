@@ -14,6 +14,8 @@ export default defineLab({
   title: 'SO_REUSEADDR versus SO_REUSEPORT',
   verifies:
     'Verify: with a TIME_WAIT socket on the port, a new listener fails with EADDRINUSE without options and succeeds with SO_REUSEADDR or SO_REUSEPORT; while one socket listens, a second one binds only with SO_REUSEPORT (SO_REUSEADDR fails with EADDRINUSE); two SO_REUSEADDR sockets may both bind, but the second listen() fails with EADDRINUSE.',
+  takeaway:
+    'SO_REUSEADDR lets a new listener bind a port that only TIME-WAIT connections hold, but never lets two listeners share one address and port; SO_REUSEPORT, set on every socket by the same user, does.',
   probes: ['socket-options/reuse.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -12,6 +12,8 @@ export default defineLab({
   title: 'SO_REUSEPORT spreads connections over listeners',
   verifies:
     'Verify: with two SO_REUSEPORT listeners on one address and port, 40 connections from one client are spread over both: each listener accepts some, and together they accept all 40.',
+  takeaway:
+    'Several SO_REUSEPORT listeners on one address and port share the new connections, each connection going to exactly one of them.',
   probes: ['socket-options/reuse.c'],
   run: async (ctx: LabContext) => {
     const { client, server } = await clientServer(ctx, { capture: false });

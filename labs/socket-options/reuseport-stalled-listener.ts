@@ -13,6 +13,8 @@ export default defineLab({
   title: 'SO_REUSEPORT: a stalled listener keeps getting its share',
   verifies:
     'Verify: of two SO_REUSEPORT listeners (backlog 2), one accepting everything and one never calling accept(), the stalled one still receives its share of new connections: they fill its accept queue (backlog + 1 = 3), and the SYNs hashed to it after that are dropped (ListenOverflows) and wait in SYN-SENT, instead of going to the idle listener.',
+  takeaway:
+    "SO_REUSEPORT assigns connections by hash, not by who is ready: a listener that stops accepting keeps getting its share, and once its accept queue is full those clients' SYNs are dropped while the other listener sits idle.",
   probes: ['socket-options/reuse.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -19,6 +19,8 @@ export default defineLab({
   title: 'SO_RCVTIMEO and SO_SNDTIMEO: blocking calls with a deadline',
   verifies:
     'Verify: with a 250 ms SO_RCVTIMEO a blocking recv() on a silent connection fails with EAGAIN after about 250 ms; with a 250 ms SO_SNDTIMEO a blocking send() into a peer that never reads returns the bytes it could queue, and the next one fails with EAGAIN; MSG_DONTWAIT and O_NONBLOCK calls fail at once whatever the timeouts.',
+  takeaway:
+    'SO_RCVTIMEO and SO_SNDTIMEO bound only blocking calls: a timed-out recv() fails with EAGAIN, not ETIMEDOUT, a timed-out send() returns the bytes it managed to queue or EAGAIN, and non-blocking calls ignore both options.',
   probes: ['socket-options/timeouts.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -18,6 +18,8 @@ export default defineLab({
   title: 'TCP flow control: the receive window closes instead of overflowing',
   verifies:
     'Verify: with 256 KiB to send into a receiver with a 64 KiB SO_RCVBUF that is not reading, the receiver advertises a zero window, the sender blocks (EAGAIN) with the rest in its send buffer, and after the receiver starts reading all 256 KiB arrive intact with nothing dropped.',
+  takeaway:
+    'A TCP receiver that stops reading never overflows: its window closes to zero, the sender blocks, and every byte arrives intact once the receiver reads again.',
   probes: ['socket-options/tcpwindow.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -69,6 +69,8 @@ export default defineLab({
   title: 'UDP receive buffers overflow; the datagrams are gone',
   verifies:
     'Verify: 20 back-to-back 1000-byte datagrams into a socket with an 8 KiB receive buffer that is not being read lose most of them (UdpRcvbufErrors and SO_RXQ_OVFL count the losses, the sender sees no error); the same burst into a default 208 KiB buffer loses none.',
+  takeaway:
+    'A UDP socket whose receive buffer is full drops further datagrams silently: the sender sees no error, and only UdpRcvbufErrors and SO_RXQ_OVFL count the losses.',
   probes: ['socket-options/udpburst.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -10,6 +10,8 @@ export default defineLab({
   title: 'TCP_USER_TIMEOUT bounds how long unacknowledged data is retried',
   verifies:
     'Verify: after the path to the server starts dropping everything, 100 bytes sent on a connection with TCP_USER_TIMEOUT 1500 ms are retransmitted with exponential backoff and the socket fails with ETIMEDOUT about 1.5 s after the send; the same send on a connection without the option is still being retransmitted, ESTABLISHED and without error, at that moment.',
+  takeaway:
+    'TCP_USER_TIMEOUT caps how long unacknowledged data is retransmitted: once it has passed, the connection fails with ETIMEDOUT, where without it the retries would go on for many minutes under tcp_retries2.',
   probes: ['socket-options/liveness.c', 'probes/tcp_info.h'],
   run: async (ctx: LabContext) => {
     const s = await vanishedPeer(ctx, PORT, ['usertimeout', USER_TIMEOUT_MS]);

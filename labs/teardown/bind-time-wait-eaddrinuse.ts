@@ -9,6 +9,8 @@ const NOREUSE = 5081;
 export default defineLab({
   title: 'Binding a port that has a TIME-WAIT connection',
   verifies: `Verify: the server closes its connection first and then its listener, so only a TIME-WAIT connection holds ${SERVER}:${REUSE}; bind() there fails with EADDRINUSE without SO_REUSEADDR and succeeds with it. On port ${NOREUSE}, whose old listener did not set SO_REUSEADDR, even a new socket with SO_REUSEADDR gets EADDRINUSE.`,
+  takeaway:
+    'A port held only by a TIME-WAIT connection refuses bind() with EADDRINUSE unless the new socket sets SO_REUSEADDR, and the socket that left the TIME-WAIT behind must have set it too.',
   probes: ['teardown/bind-time-wait.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -14,6 +14,8 @@ export default defineLab({
   title: 'Challenge ACKs are rate-limited per socket and per namespace',
   verifies:
     'Verify: two in-window RSTs on one connection within tcp_invalid_ratelimit (500 ms) draw one challenge ACK; the second is skipped (TCPACKSkippedChallenge). The namespace-wide tcp_challenge_ack_limit defaults to INT_MAX (no limit); set to 1, it lets only one of four RSTs sent at once to four fresh connections be answered, although none of them is limited per socket.',
+  takeaway:
+    'Challenge ACKs are rate-limited per socket by tcp_invalid_ratelimit. Since Linux 6.0 the namespace-wide tcp_challenge_ack_limit is off by default; when set, it leaves RSTs unanswered that no per-socket limit held back.',
   probes: ['teardown/challenge.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx, {

@@ -12,6 +12,8 @@ export default defineLab({
   title: 'RFC 5961: a blind RST or SYN draws a challenge ACK',
   verifies:
     'Verify: on two established connections, a RST whose sequence number is inside the receive window but not the next expected one, and a SYN on the established 4-tuple, are each answered with one ACK carrying the expected numbers (a challenge ACK) and change nothing: both connections still carry data. A RST outside the window is dropped without an answer. Only a RST at exactly the next expected sequence number resets the connection (ECONNRESET).',
+  takeaway:
+    'A RST or SYN inside the window but not at the exact expected sequence number does not reset an established connection: Linux answers it with a challenge ACK (RFC 5961). Only a RST at exactly the next expected sequence number resets it, and one outside the window is ignored.',
   probes: ['teardown/challenge.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx, {

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'close() with unread data sends RST',
   verifies:
     "Verify: the client sends a 16-byte request; the server lets it arrive, reads none of it and calls close(): the server sends RST (no FIN), the client's recv() fails with ECONNRESET, and neither side keeps a TIME-WAIT.",
+  takeaway:
+    "close() on a socket with unread received data sends RST instead of FIN: the peer's read fails with ECONNRESET instead of returning end-of-file, and the closing side keeps no TIME-WAIT.",
   probes: ['teardown/unread-close.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -13,6 +13,8 @@ const FIN_TIMEOUT_S = 2;
 export default defineLab({
   title: 'CLOSE-WAIT that never ends',
   verifies: `Verify: the server reads EOF and never calls close(): its socket stays in CLOSE-WAIT while the client's closed socket sits in FIN-WAIT-2 for tcp_fin_timeout (${FIN_TIMEOUT_S} s) and vanishes without a packet; the server's late close() sends a FIN that the client answers with RST. Closing on EOF instead leaves TIME-WAIT on the client and nothing on the server. A client that only called shutdown(SHUT_WR) stays in FIN-WAIT-2 past tcp_fin_timeout.`,
+  takeaway:
+    "A socket stays in CLOSE-WAIT until its program calls close(), forever if it never does. tcp_fin_timeout limits only the other side's orphaned FIN-WAIT-2, not a socket that merely called shutdown() and not TIME-WAIT, and a close() that comes too late is answered with RST.",
   probes: ['teardown/close-wait.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx, {

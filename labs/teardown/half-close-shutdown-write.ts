@@ -11,6 +11,8 @@ const REPLY = 4000;
 export default defineLab({
   title: 'Half-close with shutdown(SHUT_WR)',
   verifies: `Verify: the client writes a request and calls shutdown(SHUT_WR) → FIN; the server reads the request, then read() = 0 in CLOSE-WAIT, and still sends a ${REPLY}-byte reply, which the client, in FIN-WAIT-2, receives and ACKs in full before read() = 0.`,
+  takeaway:
+    'shutdown(SHUT_WR) sends a FIN but keeps the receiving direction open: the peer reads end-of-file and can still send its whole reply, which the half-closed side reads before its own end-of-file.',
   probes: ['teardown/half-close.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -11,6 +11,8 @@ export default defineLab({
   title: 'LAST-ACK and a lost final ACK',
   verifies:
     "Verify: the client closes first; before the server closes, a blackhole route in the client drops whatever the client sends to the server, so the client's ACK of the server's FIN never leaves. The server stays in LAST-ACK (sock_diag, and ss with a retransmission timer) and retransmits its FIN; once the route is gone, the client's TIME-WAIT entry acknowledges the retransmitted FIN and the server's socket goes away.",
+  takeaway:
+    "The side that closes second waits in LAST-ACK until its FIN is acknowledged and retransmits the FIN when the ACK is lost; the peer's TIME-WAIT entry is there to acknowledge that retransmitted FIN.",
   probes: ['teardown/orderly-close.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -11,6 +11,8 @@ const LINGER_S = 1;
 export default defineLab({
   title: 'SO_LINGER {on, 1 s}: close() that blocks',
   verifies: `Verify: the server stops reading, the client fills the connection, sets SO_LINGER {1, ${LINGER_S}} and calls close(): close() blocks for about ${LINGER_S} s in FIN-WAIT-1, then returns 0 with data still unsent; when the server reads again it receives every byte, then end of file, and the client ends in TIME-WAIT.`,
+  takeaway:
+    'With SO_LINGER {on, N > 0}, close() blocks until the data is acknowledged or the linger time runs out, then returns 0 without discarding anything: the kernel goes on sending the data and ends with a FIN.',
   probes: ['teardown/linger.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

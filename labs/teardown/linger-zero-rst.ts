@@ -11,6 +11,8 @@ export default defineLab({
   title: 'Abortive close: SO_LINGER {on, 0}',
   verifies:
     'Verify: the client fills the connection until its send buffer holds unsent data, sets SO_LINGER {1, 0} and calls close(): it returns without waiting for the data, the client sends RST (no FIN), the unsent data is discarded, the client keeps no TIME-WAIT, and the server, reading afterwards, gets ECONNRESET.',
+  takeaway:
+    "close() with SO_LINGER {on, 0} aborts the connection: it returns at once, sends RST instead of FIN, throws away unsent data and leaves no TIME-WAIT, and the peer's next read fails with ECONNRESET.",
   probes: ['teardown/linger.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

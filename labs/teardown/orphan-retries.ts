@@ -17,6 +17,8 @@ const RETRIES = 2;
 export default defineLab({
   title: 'An orphan on a silent path: tcp_orphan_retries',
   verifies: `Verify: two clients write 10 bytes and close() while a router silently drops everything for the server. The orphan whose namespace has tcp_orphan_retries = ${RETRIES} retransmits its data and FIN a few times and is dropped after a few seconds, without sending RST (TCPAbortOnTimeout); the one with tcp_orphan_retries = 0 is still retransmitting at that point, because 0 does not mean "no retries".`,
+  takeaway:
+    "A socket its program has closed, with data still unacknowledged on a silent path, is retried as tcp_orphan_retries allows and then dropped without a RST. tcp_orphan_retries = 0 does not mean no retries: it selects the kernel's built-in default.",
   probes: ['teardown/orphan.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { clients, router, server, captures } = await clientsBehindRouter(ctx, [

@@ -11,6 +11,8 @@ const USER_TIMEOUT_MS = 1000;
 export default defineLab({
   title: 'TCP_USER_TIMEOUT on an orphan, and what the peer sees',
   verifies: `Verify: a client sets TCP_USER_TIMEOUT = ${USER_TIMEOUT_MS} ms, writes 10 bytes and closes while a router silently drops everything for the server: the orphan retransmits and is dropped about ${USER_TIMEOUT_MS / 1000} s after its first retransmission, long before tcp_orphan_retries would end it, without RST. The server never received the bytes or the FIN: it is still ESTABLISHED, and once the path is back its first write is answered with RST (read() fails ECONNRESET).`,
+  takeaway:
+    'TCP_USER_TIMEOUT set before close() still bounds the orphan, which is dropped silently once the timeout has passed; the peer, which never got the data or the FIN, learns of it only from the RST its next write draws.',
   probes: ['teardown/orphan.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, router, server, capture } = await routed(ctx);

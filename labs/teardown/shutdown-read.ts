@@ -10,6 +10,8 @@ export default defineLab({
   title: 'shutdown(SHUT_RD): nothing on the wire, and data still arrives',
   verifies:
     'Verify: the server calls shutdown(SHUT_RD) with 6 bytes queued: nothing is sent, poll() reports POLLIN | POLLRDHUP although the peer sent no FIN, recv() returns the 6 queued bytes and then 0 at once. The client then sends 14 more bytes: the server acknowledges and queues them, recv() returns them and then 0 again. The server can still send, and its reply reaches the client.',
+  takeaway:
+    'shutdown(SHUT_RD) sends nothing and does not stop the peer: recv() returns what is queued and then 0, and data that arrives later is still acknowledged, queued and readable.',
   probes: ['teardown/shutdown-read.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

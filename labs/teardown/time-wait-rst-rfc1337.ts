@@ -10,6 +10,8 @@ export default defineLab({
   title: 'A RST ends TIME-WAIT, unless tcp_rfc1337 = 1',
   verifies:
     "Verify: the client closes first and holds the connection in TIME-WAIT; a RST from the server's address and port at exactly the sequence number TIME-WAIT expects removes it at once with the default tcp_rfc1337 = 0, so a copy of the server's FIN that follows is answered by RST. With tcp_rfc1337 = 1 the RST is ignored: the TIME-WAIT entry stays and acknowledges the FIN again.",
+  takeaway:
+    "By default a RST that matches a TIME-WAIT entry removes it at once; with tcp_rfc1337 = 1 TIME-WAIT ignores the RST and keeps acknowledging the peer's FIN.",
   probes: ['teardown/time-wait-rst.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -22,6 +22,8 @@ const CASES = [
 export default defineLab({
   title: 'tcp_tw_reuse: a new connection on a 4-tuple in TIME-WAIT',
   verifies: `Verify: with a single ephemeral port, connect() again to the same address and port right after the connecting end closed first (TIME-WAIT). It fails with EADDRNOTAVAIL until tcp_tw_reuse lets it take over the TIME-WAIT entry: with 2 (the default) only for a 127.0.0.0/8 address, not for another address on the lo device; with 1 for any; never with 0, and never without TCP timestamps. Where it is allowed, it succeeds about a second after TIME-WAIT began; each namespace retries every ${RETRY_MS} ms for ${LIMIT_MS / 1000} s.`,
+  takeaway:
+    'connect() can take over a four-tuple still in TIME-WAIT only with tcp_tw_reuse, by default for loopback addresses only, and only with TCP timestamps on; otherwise it fails with EADDRNOTAVAIL when no other source port is free.',
   probes: ['teardown/tw-reuse.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const hosts = await Promise.all(

@@ -9,6 +9,8 @@ export default defineLab({
   title: 'Writing to a peer that has closed',
   verifies:
     "Verify: the server closes right after accept(); the client, in CLOSE-WAIT, writes 6 bytes: write() returns 6, the data leaves, the server answers RST; the client's next write() returns -1 EPIPE and raises SIGPIPE; send(..., MSG_NOSIGNAL) returns -1 EPIPE without the signal.",
+  takeaway:
+    'After the peer has closed, the first write() still succeeds and draws a RST; the next write() fails with EPIPE and raises SIGPIPE, unless it is a send() with MSG_NOSIGNAL.',
   probes: ['teardown/write-closed.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -13,6 +13,8 @@ export default defineLab({
   title: 'A connected UDP socket hears ICMP port unreachable',
   verifies:
     'Verify: a connected UDP socket sends a datagram to a port nobody listens on; the ICMP port unreachable that comes back makes the next send() fail with ECONNREFUSED ("Connection refused"); the error is reported once, the send after it succeeds, and after the next ICMP recv() fails the same way.',
+  takeaway:
+    'A connected UDP socket hears ICMP port unreachable: its next send() or recv() fails with ECONNREFUSED, once, for a datagram sent earlier.',
   probes: ['udp/udp.c'],
   run: async (ctx: LabContext) => {
     const { client, capture } = await clientServer(ctx);

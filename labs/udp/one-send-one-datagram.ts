@@ -14,6 +14,8 @@ export default defineLab({
   title: 'One send(), one datagram, one recv()',
   verifies:
     'Verify: four send() calls of 100, 0, 1200 and 1200 bytes leave as four datagrams; with all four queued, each recv() returns exactly one of them (100, then 0 for the empty one), a 1000-byte buffer cuts a 1200-byte datagram and sets MSG_TRUNC in msg_flags, and the MSG_TRUNC flag makes recv() return the real length, 1200.',
+  takeaway:
+    'Each UDP send() is one datagram and each recv() returns exactly one: an empty datagram reads as 0, a short buffer cuts the datagram and sets MSG_TRUNC, and the MSG_TRUNC flag makes recv() return the full length.',
   probes: ['udp/udp.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -14,6 +14,8 @@ export default defineLab({
   title: 'A fast UDP sender overruns a slow receiver, silently',
   verifies:
     'Verify: 200 send() calls of 200 bytes at a socket with SO_RCVBUF 4096 that is not reading all succeed and all 200 datagrams leave the sender; the receiving kernel queues only what fits, drops the rest and counts each drop in Udp RcvbufErrors and InErrors; the sender sees no error and no packet tells it.',
+  takeaway:
+    'UDP has no flow control: a fast sender overruns a slow receiver, whose kernel drops what does not fit the receive buffer and only counts it in UdpRcvbufErrors, while every send() succeeds.',
   probes: ['udp/udp.c'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

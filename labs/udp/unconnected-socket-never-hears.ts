@@ -13,6 +13,8 @@ export default defineLab({
   title: 'An unconnected UDP socket never hears of the ICMP',
   verifies:
     'Verify: an unconnected UDP socket sends with sendto() to a port nobody listens on; ICMP port unreachable comes back for every datagram, yet every sendto() succeeds and recv() finds nothing (EAGAIN); the same calls with IP_RECVERR set fail with ECONNREFUSED and queue the ICMP on the error queue.',
+  takeaway:
+    'An unconnected UDP socket never learns that its datagrams hit a closed port: every sendto() succeeds and recv() reports nothing, unless the socket sets IP_RECVERR.',
   probes: ['udp/udp.c'],
   run: async (ctx: LabContext) => {
     const { client, capture } = await clientServer(ctx);

@@ -10,6 +10,8 @@ export default defineLab({
   title: 'ZeroMQ monitor events next to the packets',
   verifies: `Verify: ROUTER bind and DEALER connect on port ${PORT} produce LISTENING / ACCEPTED / HANDSHAKE_SUCCEEDED on the server and CONNECT_DELAYED / CONNECTED / HANDSHAKE_SUCCEEDED on the client; the wire shows the TCP handshake, a 64-byte ZMTP 3 greeting and a 43-byte READY command from each side; the server's close becomes DISCONNECTED and then CONNECT_RETRIED on the client.`,
   // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  takeaway:
+    "ZeroMQ's CONNECTED and ACCEPTED events mean only that TCP is established; messages flow after the ZMTP greeting and READY exchange, which HANDSHAKE_SUCCEEDED reports, and a peer's FIN shows as DISCONNECTED followed by a reconnect attempt.",
   probes: [],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);

@@ -11,6 +11,8 @@ export default defineLab({
   verifies:
     'Verify: with ZMQ_RECONNECT_IVL 100 and ZMQ_RECONNECT_IVL_MAX 800, the reconnect waits announced by CONNECT_RETRIED double from 100 ms to 800 ms and stay there, without jitter, and the SYN → RST/ACK pairs on the wire follow them.',
   // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  takeaway:
+    'With ZMQ_RECONNECT_IVL_MAX set, ZeroMQ doubles its reconnect wait up to that maximum and adds no jitter.',
   probes: [],
   run: async (ctx: LabContext) => {
     const { client, capture } = await clientServer(ctx);

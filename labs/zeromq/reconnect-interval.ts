@@ -11,6 +11,8 @@ export default defineLab({
   title: 'ZeroMQ retrying a refused connection',
   verifies: `Verify: a DEALER connecting to 198.51.100.2:${PORT}, where nothing listens, sends SYN → RST/ACK again and again; each attempt is reported as connect:delay, close, connect:retry, and the attempts are ZMQ_RECONNECT_IVL (100 ms) plus up to 100 ms of jitter apart.`,
   // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  takeaway:
+    'A ZeroMQ socket retries a refused connection with a new TCP socket each time, waiting ZMQ_RECONNECT_IVL plus a random jitter of up to the same amount, and its monitor reports each attempt without the ECONNREFUSED behind it.',
   probes: [],
   run: async (ctx: LabContext) => {
     const { client, capture } = await clientServer(ctx);

@@ -10,6 +10,8 @@ export default defineLab({
   title: 'ip_local_reserved_ports prevents the self-connection',
   verifies: `Verify: with ip_local_reserved_ports = ${TARGET} and ip_local_port_range 40490–40510, ${ATTEMPTS} reconnect attempts of a DEALER to 127.0.0.1:${TARGET} all come from other source ports and are all refused; the socket never connects to itself.`,
   // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  takeaway:
+    'Listing a port in net.ipv4.ip_local_reserved_ports keeps connect() from ever choosing it as a source port, which prevents the self-connection, while an explicit bind() to that port still works.',
   probes: [],
   run: async (ctx: LabContext) => {
     const host = await ctx.host('host', {

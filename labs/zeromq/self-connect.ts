@@ -36,6 +36,8 @@ export default defineLab({
   title: 'A ZeroMQ socket connected to itself',
   verifies: `Verify: DEALER, PAIR, REQ, SUB and PUSH sockets connecting to 127.0.0.1:${TARGET}, inside ip_local_port_range ${RANGE.replace(' ', '–')} with nothing listening, each end up connected to themselves; DEALER and PAIR complete the ZMTP handshake with themselves and stay stuck (no FIN, no reconnect, their own messages echo back); REQ, SUB and PUSH see CONNECTED then DISCONNECTED, send a FIN at once, and never reconnect.`,
   // The Node probe zeromq/_zmq-probe.ts is shown in the chapter; the lab card lists C probes only.
+  takeaway:
+    'A ZeroMQ socket that reconnects to a local port inside the ephemeral range can end up connected to itself. In the released libzmq, DEALER and PAIR accept themselves as their peer and stay stuck, while REQ, SUB and PUSH reject themselves and never reconnect.',
   probes: [],
   run: async (ctx: LabContext) => {
     // Five independent namespaces: set up at once.
