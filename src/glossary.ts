@@ -38,7 +38,7 @@ export const glossary: GlossaryTerm[] = [
     id: 'challenge-ack',
     term: 'Challenge ACK',
     definition:
-      'The ACK a Linux TCP sends instead of resetting when a RST arrives inside the receive window but not at exactly the next expected sequence number, or when a SYN arrives for an established connection (RFC 5961). It carries the numbers the receiver expects, so a real peer can reset properly and a blind attacker cannot; the connection goes on. See [Teardown](/teardown/#blind-rsts-and-syns-challenge-acks).',
+      'The ACK a Linux TCP sends instead of resetting when a RST arrives inside the receive window but not at exactly the next expected sequence number, or when a SYN arrives for an established connection (RFC 5961). It carries the numbers the receiver expects, so a real peer can reset properly and a blind attacker cannot; the connection goes on. See [Teardown](/teardown/rsts-and-challenge-acks/#blind-rsts-and-syns-challenge-acks).',
   },
   {
     id: 'close-wait',
@@ -112,7 +112,7 @@ export const glossary: GlossaryTerm[] = [
     id: 'half-close',
     term: 'Half-close',
     definition:
-      'Closing one direction of a connection: `shutdown(SHUT_WR)` sends a [FIN](#fin), the peer reads end of file, and data still flows the other way. See [Teardown](/teardown/#half-close-with-shutdown).',
+      'Closing one direction of a connection: `shutdown(SHUT_WR)` sends a [FIN](#fin), the peer reads end of file, and data still flows the other way. See [Teardown](/teardown/shutdown/#half-close-with-shutdown).',
   },
   {
     id: 'isn',
@@ -157,7 +157,7 @@ export const glossary: GlossaryTerm[] = [
     id: 'orphan',
     term: 'Orphan socket',
     definition:
-      'A TCP socket the application has closed while the kernel still finishes the connection: it sends what was queued and the FIN, and waits in FIN-WAIT or LAST-ACK. `tcp_orphan_retries`, `TCP_USER_TIMEOUT` and the host-wide `tcp_max_orphans` limit it; when it gives up, the data is dropped without a RST. See [Teardown](/teardown/#an-orphan-on-a-silent-path).',
+      'A TCP socket the application has closed while the kernel still finishes the connection: it sends what was queued and the FIN, and waits in FIN-WAIT or LAST-ACK. `tcp_orphan_retries`, `TCP_USER_TIMEOUT` and the host-wide `tcp_max_orphans` limit it; when it gives up, the data is dropped without a RST. See [Teardown](/teardown/orphans/#an-orphan-on-a-silent-path).',
   },
   {
     id: 'packet',
@@ -246,7 +246,7 @@ export const glossary: GlossaryTerm[] = [
     id: 'time-wait',
     term: 'TIME-WAIT',
     definition:
-      'The state the side that sends the first FIN keeps for 60 s on Linux (TCP_TIMEWAIT_LEN); after a simultaneous close both sides keep it. It acknowledges a retransmitted FIN again and keeps late segments of the old connection from corrupting a new one with the same [four-tuple](#four-tuple). A RST at the exact sequence number ends it early unless `tcp_rfc1337` is set. See [Teardown](/teardown/#how-long-time-wait-lasts-and-why).',
+      'The state the side that sends the first FIN keeps for 60 s on Linux (TCP_TIMEWAIT_LEN); after a simultaneous close both sides keep it. It acknowledges a retransmitted FIN again and keeps late segments of the old connection from corrupting a new one with the same [four-tuple](#four-tuple). A RST at the exact sequence number ends it early unless `tcp_rfc1337` is set. See [Teardown](/teardown/orderly-close/#how-long-time-wait-lasts-and-why).',
   },
   {
     id: 'veth',

@@ -86,7 +86,8 @@ export default defineLab({
       says: 'The window scale follows tcp_rmem max (6 MiB here → shift 7).',
       fact: 'synWscale',
       expect: { equals: 7 },
-      kernelNote: 'depends on net.ipv4.tcp_rmem max, pinned to the 6291456 default',
+      kernelNote:
+        'depends on net.ipv4.tcp_rmem max, which the lab pins to 6291456: the compiled default before Linux 6.16, which raised it to 32 MiB (shift 10)',
     },
     {
       id: 'snd-mss',

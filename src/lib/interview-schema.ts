@@ -11,12 +11,15 @@ const text = (what: string) =>
     .trim()
     .min(1, `${what} must not be empty`);
 
-/** `#section-anchor` in the same chapter, or a lab id `chapter/lab` whose card holds the evidence. */
+/**
+ * `#section-anchor` in the same page, `/chapter/page/#section-anchor` on another page of the book
+ * (a chapter split into topic pages), or a lab id `chapter/lab` whose card holds the evidence.
+ */
 export const evidenceRef = z
   .string()
   .regex(
-    /^(#[a-z0-9_-]+|[a-z0-9-]+\/[a-z0-9-]+)$/,
-    'evidence must be a "#section-anchor" of this chapter or a lab id such as "handshakes/three-way-handshake"',
+    /^(#[a-z0-9_-]+|\/[a-z0-9-]+\/([a-z0-9-]+\/)?#[a-z0-9_-]+|[a-z0-9-]+\/[a-z0-9-]+)$/,
+    'evidence must be a "#section-anchor" of this page, "/chapter/page/#section-anchor", or a lab id such as "handshakes/three-way-handshake"',
   );
 
 /** One interview question with a short model answer in Markdown that links to its evidence. */

@@ -52,6 +52,7 @@ export function labHref(lab: Pick<Lab, 'id' | 'page'>): string | undefined {
  */
 export function evidenceHref(ref: string, page: Pick<Doc, 'id'>, absolute: boolean): string {
   if (ref.startsWith('#')) return absolute ? `${pageHref(page)}${ref}` : ref;
+  if (ref.startsWith('/')) return `${base()}${ref}`;
   const lab = findLab(ref);
   if (!lab?.page) {
     throw new Error(

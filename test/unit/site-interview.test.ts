@@ -26,21 +26,21 @@ describe('frontmatter questions and myths', () => {
     '#the-three-segments',
     '#what-tcp_abort_on_overflow-really-changes',
     'handshakes/self-connect',
+    '/epoll/waiting-on-many-sockets/#what-waiting-on-n-sockets-costs',
+    '/teardown/#half-close-with-shutdown',
   ])('takes %s as evidence', (evidence) => {
     expect(mythSchema.safeParse({ claim: 'c', source: 's', truth: 't', evidence }).success).toBe(
       true,
     );
   });
 
-  it('rejects evidence that is neither an anchor nor a lab id', () => {
-    const result = mythSchema.safeParse({
-      claim: 'c',
-      source: 's',
-      truth: 't',
-      evidence: 'https://example.com',
-    });
-    expect(result.error?.issues[0]?.message).toMatch(/#section-anchor/);
-  });
+  it.each(['https://example.com', '/teardown/orphans/', 'teardown/orphans/#x'])(
+    'rejects %s: neither an anchor nor a lab id',
+    (evidence) => {
+      const result = mythSchema.safeParse({ claim: 'c', source: 's', truth: 't', evidence });
+      expect(result.error?.issues[0]?.message).toMatch(/#section-anchor/);
+    },
+  );
 
   it('appends myths before questions, and nothing when there are none', () => {
     expect(endSections({ myths: [1], questions: [1] }).map((s) => s.slug)).toEqual([
