@@ -59,7 +59,12 @@ export function sidebar(contentDir: string) {
       if (pages.length === 1 && /^index\.mdx?$/.test(pages[0]!)) return { label, slug };
       // Starlight matches `directory` against the entry's file path from the project root
       // (`content/<slug>/…`), not the slug, because this collection lives outside src/content/docs.
-      return { label, items: [{ autogenerate: { directory: `content/${slug}` } }] };
+      // Collapsed: Starlight still opens the group of the page being read.
+      return {
+        label,
+        collapsed: true,
+        items: [{ autogenerate: { directory: `content/${slug}` } }],
+      };
     }),
     ...(refs.length ? [{ label: 'Practice and reference', items: refs }] : []),
   ];

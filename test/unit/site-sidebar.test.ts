@@ -37,7 +37,7 @@ describe('sidebar', () => {
     const d = content(['handshakes/index.mdx', 'udp/index.mdx', 'udp/broadcast.mdx']);
     expect(sidebar(d).slice(1)).toEqual([
       { label: 'Handshakes', slug: 'handshakes' },
-      { label: 'UDP', items: [{ autogenerate: { directory: 'content/udp' } }] },
+      { label: 'UDP', collapsed: true, items: [{ autogenerate: { directory: 'content/udp' } }] },
     ]);
   });
 
