@@ -6,13 +6,19 @@ import { sidebar } from './src/chapters.ts';
 import { satteri } from '@astrojs/markdown-satteri';
 import { searchAliases } from './src/lib/search-aliases.ts';
 import { sourceLinks } from './src/lib/source-links.ts';
+import { focusableTables } from './src/lib/focusable-tables.ts';
 
 const contentDir = fileURLToPath(new URL('./content/', import.meta.url));
 
 export default defineConfig({
   // RFCs, man pages and kernel paths cited in plain text become links (src/lib/source-links.ts);
   // TCP states and errno names carry their other spellings for search (src/lib/search-aliases.ts).
-  markdown: { processor: satteri({ mdastPlugins: [sourceLinks, searchAliases] }) },
+  markdown: {
+    processor: satteri({
+      mdastPlugins: [sourceLinks, searchAliases],
+      hastPlugins: [focusableTables],
+    }),
+  },
   integrations: [
     starlight({
       title: 'Sockets, Observed',
