@@ -6,6 +6,11 @@ import { CLIENT, clientServer, SERVER } from '../_lib/topology.ts';
 import { nextStep, stateWalk, waitForState } from './_scenario.ts';
 
 const PORT = 5002;
+/**
+ * How long each probe may wait for the end of its walk. The lab decides when to stop waiting (see
+ * goneWithinMs below); the probes return as soon as the state is seen, so this costs nothing.
+ */
+const PROBE_WAIT_MS = 300_000;
 
 export default defineLab({
   title: 'LAST-ACK and a lost final ACK',
@@ -16,9 +21,21 @@ export default defineLab({
   probes: ['teardown/orderly-close.c', 'teardown/teardown.h'],
   run: async (ctx: LabContext) => {
     const { client, server, capture } = await clientServer(ctx);
-    const srv = ctx.probe(server, 'teardown/orderly-close.c', ['server', SERVER, PORT, 'second']);
+    const srv = ctx.probe(server, 'teardown/orderly-close.c', [
+      'server',
+      SERVER,
+      PORT,
+      'second',
+      PROBE_WAIT_MS,
+    ]);
     await srv.waitFor('listening');
-    const cli = ctx.probe(client, 'teardown/orderly-close.c', ['client', SERVER, PORT, 'first']);
+    const cli = ctx.probe(client, 'teardown/orderly-close.c', [
+      'client',
+      SERVER,
+      PORT,
+      'first',
+      PROBE_WAIT_MS,
+    ]);
     await waitForState(cli, 'FIN-WAIT-2');
     await srv.waitFor('waiting');
     await client.run(['ip', 'route', 'add', 'blackhole', `${SERVER}/32`]);
@@ -30,8 +47,14 @@ export default defineLab({
       (s) => s.local.endsWith(`:${PORT}`) && s.state !== 'LISTEN',
     );
     await client.run(['ip', 'route', 'del', 'blackhole', `${SERVER}/32`]);
-    ctx.note(client, 'route-removed', { route: `${SERVER}/32` });
-    const gone = await waitForState(srv, 'GONE', 10_000);
+    const removed = ctx.note(client, 'route-removed', { route: `${SERVER}/32` });
+    // The FIN's retransmission timer backs off exponentially, so the next retransmission after
+    // the route is gone can come about as long after it as the route was down. A slow machine
+    // (ss and ip under emulation take seconds) keeps the route down longer: the wait scales with
+    // that time instead of a fixed limit a loaded machine could run past.
+    const closedAt = srv.events.find((e) => e.event === 'closed')?.t ?? removed.t;
+    const goneWithinMs = 10_000 + Math.ceil(3 * (removed.t - closedAt) * 1000);
+    const gone = await waitForState(srv, 'GONE', goneWithinMs);
     const packets = await capture.stop();
 
     const segs = onPort(packets, PORT)

@@ -5,22 +5,28 @@
  * TCP_INFO), reads the end of file, then waits for the lab's SIGUSR1 before its own close().
  * A watcher thread reports every state the connection passes through on this end.
  *
- * usage: orderly-close client|server ADDR PORT first|second
+ * The end of the walk (TIME-WAIT for the first end, GONE for the second) is awaited for at most
+ * WAIT_MS, 10000 (first) or 5000 (second) when not given; it returns as soon as the state is seen,
+ * so a lab that holds the connection up on purpose (a lost ACK) passes a long limit and decides
+ * itself how long to wait.
+ *
+ * usage: orderly-close client|server ADDR PORT first|second [WAIT_MS]
  * events: listening; established {state}; state {state, timer, expiresMs, ...} (each change);
  *         closed {state} (first, right after close()); fin-received {state}; eof {ret, state};
  *         waiting; closed (second); done
  */
 #include "teardown.h"
 
-static const char *USAGE = "orderly-close client|server ADDR PORT first|second";
+static const char *USAGE = "orderly-close client|server ADDR PORT first|second [WAIT_MS]";
 
 int main(int argc, char **argv) {
-  if (argc != 5) usage_error(USAGE, "wrong number of arguments");
+  if (argc != 5 && argc != 6) usage_error(USAGE, "wrong number of arguments");
   int server = strcmp(argv[1], "server") == 0;
   if (!server && strcmp(argv[1], "client") != 0) usage_error(USAGE, "role must be client or server");
   int port = arg_port(USAGE, "PORT", argv[3]);
   int first = strcmp(argv[4], "first") == 0;
   if (!first && strcmp(argv[4], "second") != 0) usage_error(USAGE, "order must be first or second");
+  int wait_ms = argc == 6 ? (int)arg_int(USAGE, "WAIT_MS", argv[5], 1, 600000) : first ? 10000 : 5000;
   steps_init();
 
   int fd = server ? accept_one(listen_on(USAGE, argv[2], port, 1)) : connect_to(USAGE, argv[2], port);
@@ -32,7 +38,7 @@ int main(int argc, char **argv) {
     if (close(fd) < 0) die("close");
     /* Asked within microseconds of close(): the peer's ACK of our FIN is not back yet. */
     emit_diag("closed", &t, NULL);
-    watch_until(TCP_TIME_WAIT, 10000);
+    watch_until(TCP_TIME_WAIT, wait_ms);
   } else {
     if (!wait_tcp_state(fd, TCP_CLOSE_WAIT, 5000)) EMIT("timeout", "\"waitingFor\":\"CLOSE-WAIT\"");
     EMIT("fin-received", "\"state\":\"%s\"", tcp_state_name(tcp_state(fd)));
@@ -43,7 +49,7 @@ int main(int argc, char **argv) {
     wait_step("close");
     if (close(fd) < 0) die("close");
     emit_diag("closed", &t, NULL);
-    watch_until(GONE, 5000);
+    watch_until(GONE, wait_ms);
   }
   EMIT("done", NULL);
   return 0;
