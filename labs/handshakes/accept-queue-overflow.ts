@@ -48,11 +48,15 @@ export default defineLab({
     },
     {
       id: 'retransmit-linear',
-      says: 'The second retransmission follows about 1 s later (linear SYN timeouts).',
+      says: 'The second retransmission follows about 1 s later (linear SYN timeouts, Linux 6.5+).',
       fact: 'secondSynRetransmitGapS',
       expect: { between: [0.9, 1.5] },
-      kernelNote:
-        'Linux ≥ 6.5 with tcp_syn_linear_timeouts=4; older kernels back off exponentially and wait about 2 s here',
+      kernel: {
+        since: '6.5',
+        before: { between: [1.8, 2.8] },
+        change:
+          'before tcp_syn_linear_timeouts (Linux 6.5) tcp_retransmit_timer() (net/ipv4/tcp_timer.c) doubles every SYN timeout: the second retransmission follows about 2 s after the first',
+      },
     },
     {
       id: 'dropped',

@@ -95,7 +95,12 @@ export default defineLab({
         states: [step(listening), step(synSent), step(estab), step(closeWait)],
         listenerUnackedSacked: [listening.unacked, listening.sacked],
         synSentRtoUs: synSent.rtoUs,
+        synSentBackoff: synSent.backoff,
+        // ss runs later than the probe's getsockopt(): on a slow machine after the first SYN
+        // retransmission (1 s). Before Linux 6.5 every SYN timeout doubles icsk_rto and counts
+        // icsk_backoff, which ss prints; 6.5+ keeps both for the first tcp_syn_linear_timeouts.
         synSentSsRto: Number(ssSynSent?.fields.rto),
+        synSentSsBackoff: Number(ssSynSent?.fields.backoff ?? 0),
         synSentSsState: ssSynSent?.state,
         sndMss: estab.sndMss,
         rcvMss: estab.rcvMss,
@@ -142,9 +147,17 @@ export default defineLab({
     },
     {
       id: 'syn-sent-rto',
-      says: 'In SYN-SENT the RTO is the initial 1 s (tcpi_rto 1000000 µs, ss rto:1000).',
-      observe: (r) => [r.facts.synSentRtoUs, r.facts.synSentSsRto],
-      expect: { equals: [1_000_000, 1000] },
+      says: 'In SYN-SENT, right after connect(), the RTO is the initial 1 s: tcpi_rto 1000000 µs with tcpi_backoff 0.',
+      observe: (r) => [r.facts.synSentRtoUs, r.facts.synSentBackoff],
+      expect: { equals: [1_000_000, 0] },
+    },
+    {
+      id: 'syn-sent-ss-rto',
+      says: "ss shows the same socket's RTO in ms, doubled once per backoff it prints: rto / 2^backoff = 1000.",
+      observe: (r) => r.facts.synSentSsRto / 2 ** r.facts.synSentSsBackoff,
+      expect: { equals: 1000 },
+      kernelNote:
+        'ss runs after the probe, on a slow machine after the first SYN retransmission (1 s in): before Linux 6.5 each SYN timeout doubles the RTO and counts a backoff (rto:2000 backoff:1), from 6.5 tcp_syn_linear_timeouts keeps rto:1000 and no backoff for the first 4',
     },
     {
       id: 'mss',

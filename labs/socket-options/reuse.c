@@ -13,17 +13,22 @@
  *                      connections from either and reports how many each one got.
  *   connect ADDR PORT COUNT [hold]  COUNT connections one after another; each sends one byte
  *                      and waits for EOF unless `hold` (then all stay open until SIGTERM).
- *   stalled ADDR PORT BACKLOG  Two SO_REUSEPORT listeners with BACKLOG: the first accepts
- *                      everything, the second never calls accept(). On SIGUSR1 reports how many
- *                      the first accepted and both accept queues (TCP_INFO on a listener:
- *                      tcpi_unacked is the queue, tcpi_sacked the backlog).
+ *   stalled ADDR PORT BACKLOG [BACKLOG_A]  Two SO_REUSEPORT listeners: the first (backlog
+ *                      BACKLOG_A, default BACKLOG) accepts everything, the second (BACKLOG) never
+ *                      calls accept(). On SIGUSR1 reports how many the first accepted and both
+ *                      accept queues (TCP_INFO on a listener: tcpi_unacked is the queue,
+ *                      tcpi_sacked the backlog).
  *   attempt ADDR PORT COUNT WAIT_MS  COUNT non-blocking connect()s one after another, each given
- *                      up to WAIT_MS to complete before the next starts; then the state of every
- *                      socket (ESTAB, or SYN-SENT when its SYN got no answer). Holds them open.
+ *                      up to WAIT_MS to complete before the next starts. Then waits (up to 15 s)
+ *                      until every socket has settled: ESTABLISHED, or SYN-SENT with its SYN
+ *                      retransmitted at least once (tcpi_total_retrans), i.e. a SYN-ACK is not
+ *                      merely late. Reports the states, then closes the SYN-SENT sockets (no
+ *                      packet: a SYN-SENT close sends nothing) so that no SYN leaves after
+ *                      "abandoned". Holds the established ones open.
  *
  * events: try {case, opts, call, errno|null}; listening; accepted; counts {a, b};
  *         connected {sport}; done {count}; queues {acceptedA, queueA, backlogA, queueB, backlogB};
- *         attempted {count, established, synSent, elapsedMs}
+ *         attempted {count, established, synSent, elapsedMs, settledMs}; abandoned {closed}
  */
 #include "addr.h"
 #include "tcp_info.h"
@@ -33,7 +38,7 @@
 
 static const char *USAGE =
     "reuse matrix|timewait ADDR PORT | reuse group ADDR PORT N | reuse connect ADDR PORT COUNT [hold] |\n"
-    "       reuse stalled ADDR PORT BACKLOG | reuse attempt ADDR PORT COUNT WAIT_MS";
+    "       reuse stalled ADDR PORT BACKLOG [BACKLOG_A] | reuse attempt ADDR PORT COUNT WAIT_MS";
 
 static struct sockaddr_storage addr;
 static socklen_t alen;
@@ -174,15 +179,15 @@ static struct tcp_info listener_info(int fd) {
   return ti;
 }
 
-static int stalled(int backlog) {
+static int stalled(int backlog, int backlog_a) {
   go_signal_block();
   int l[2];
   for (int i = 0; i < 2; i++) {
     l[i] = make(OPT_PORT);
     if (bind(l[i], (struct sockaddr *)&addr, alen) < 0) die("bind");
-    if (listen(l[i], backlog) < 0) die("listen");
+    if (listen(l[i], i == 0 ? backlog_a : backlog) < 0) die("listen");
   }
-  emit("listening", "\"listeners\":2,\"backlog\":%d", backlog);
+  emit("listening", "\"listeners\":2,\"backlog\":%d,\"backlogA\":%d", backlog, backlog_a);
   int accepted = 0;
   for (;;) {
     sigset_t pending;
@@ -222,14 +227,36 @@ static int attempt(int count, int wait_ms) {
     struct pollfd p = {.fd = fds[i], .events = POLLOUT};
     if (poll(&p, 1, wait_ms) < 0) die("poll");
   }
-  int established = 0, syn_sent = 0;
-  for (int i = 0; i < count; i++) {
-    int st = tcp_state(fds[i]);
-    if (st == 1) established++;         /* TCP_ESTABLISHED */
-    else if (st == 2) syn_sent++;       /* TCP_SYN_SENT */
+  double t1 = now_s();
+  /* Settled: ESTABLISHED, or still SYN-SENT after its first SYN retransmission (1 s without an
+   * answer). A slow machine waits longer; it cannot count a late SYN-ACK as a dropped SYN. */
+  int established, syn_sent;
+  for (;;) {
+    int unsettled = 0;
+    established = syn_sent = 0;
+    for (int i = 0; i < count; i++) {
+      struct tcp_info ti;
+      socklen_t sl = sizeof ti;
+      memset(&ti, 0, sizeof ti);
+      if (getsockopt(fds[i], IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0) die("getsockopt(TCP_INFO)");
+      if (ti.tcpi_state == 1) established++;       /* TCP_ESTABLISHED */
+      else if (ti.tcpi_state == 2) {               /* TCP_SYN_SENT */
+        syn_sent++;
+        if (ti.tcpi_total_retrans < 1) unsettled++;
+      }
+    }
+    if (!unsettled || now_s() - t1 > 15) break;
+    usleep(10000);
   }
-  emit("attempted", "\"count\":%d,\"established\":%d,\"synSent\":%d,\"elapsedMs\":%.3f", count,
-       established, syn_sent, (now_s() - t0) * 1000);
+  emit("attempted", "\"count\":%d,\"established\":%d,\"synSent\":%d,\"elapsedMs\":%.3f,\"settledMs\":%.3f",
+       count, established, syn_sent, (t1 - t0) * 1000, (now_s() - t1) * 1000);
+  int closed = 0;
+  for (int i = 0; i < count; i++)
+    if (tcp_state(fds[i]) == 2) {
+      close(fds[i]);
+      closed++;
+    }
+  emit("abandoned", "\"closed\":%d", closed);
   for (;;) pause();
   return 0;
 }
@@ -242,7 +269,10 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "group") == 0 && argc == 5) return group((int)arg_int(USAGE, "N", argv[4], 1, 10000));
   if (strcmp(argv[1], "connect") == 0 && (argc == 5 || argc == 6))
     return connector((int)arg_int(USAGE, "COUNT", argv[4], 1, 10000), argc == 6 && strcmp(argv[5], "hold") == 0);
-  if (strcmp(argv[1], "stalled") == 0 && argc == 5) return stalled((int)arg_int(USAGE, "BACKLOG", argv[4], 0, 100));
+  if (strcmp(argv[1], "stalled") == 0 && (argc == 5 || argc == 6)) {
+    int backlog = (int)arg_int(USAGE, "BACKLOG", argv[4], 0, 100);
+    return stalled(backlog, argc == 6 ? (int)arg_int(USAGE, "BACKLOG_A", argv[5], 0, 4096) : backlog);
+  }
   if (strcmp(argv[1], "attempt") == 0 && argc == 6)
     return attempt((int)arg_int(USAGE, "COUNT", argv[4], 1, 1000), (int)arg_int(USAGE, "WAIT_MS", argv[5], 1, 1000));
   usage_error(USAGE, "unknown role or wrong number of arguments");
