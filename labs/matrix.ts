@@ -17,6 +17,7 @@ import { buildProbe } from './_lib/probes.ts';
 import {
   kernelSeries,
   REPO_DIR,
+  summaryEntry,
   writeRecording,
   writeSummary,
   type KernelSummary,
@@ -148,19 +149,7 @@ function outcome(lab: Lab, result: CommandResult): { entry: SummaryLab; run?: La
   if (result.exitCode === 0 && doc && 'runs' in doc && doc.runs[0]) {
     const { claims, ...run } = doc.runs[0];
     return {
-      entry: {
-        id: lab.id,
-        status: 'ran',
-        exitCode: 0,
-        claims: claims.map((c) => ({
-          id: c.id,
-          holds: c.holds,
-          ...('observed' in c ? { observed: c.observed } : {}),
-          expected: c.expected,
-          beforeChange: c.beforeChange,
-          cost: c.cost,
-        })),
-      },
+      entry: summaryEntry(lab.id, claims),
       run,
     };
   }

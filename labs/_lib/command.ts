@@ -22,7 +22,13 @@ import { EXIT, LabError, usageError } from './errors.ts';
 import { concatPcaps } from './pcap-file.ts';
 import { buildProbe } from './probes.ts';
 import { comparison } from './compare.ts';
-import { keepReadersRun, readSummaries, writeRecording } from './recordings.ts';
+import {
+  keepReadersRun,
+  readSummaries,
+  summaryEntry,
+  updatePrimarySummary,
+  writeRecording,
+} from './recordings.ts';
 import { notesOnce, report, summaryLine } from './report.ts';
 import { checkRun, errorResult, result, type RunResult } from './result.ts';
 import { runLab } from './runner.ts';
@@ -204,6 +210,7 @@ async function runInside(opts: Options): Promise<number> {
   const started = performance.now();
   let current: SandboxContext | undefined;
   let stopping = false;
+  let summaryWarned = false;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stopping) return;
     stopping = true;
@@ -251,7 +258,10 @@ async function runInside(opts: Options): Promise<number> {
     pcaps.push(...output.pcaps);
     if (opts.command === 'record') {
       writeRecording(output.run, concatPcaps(output.pcaps));
+      const warning = updatePrimarySummary(output.run, summaryEntry(lab.id, checked.claims));
       process.stderr.write(`recorded ${lab.id} (${(output.run.wallMs / 1000).toFixed(1)} s)\n`);
+      if (warning && !summaryWarned) process.stderr.write(`note: ${warning}\n`);
+      summaryWarned ||= !!warning;
     }
     if (opts.command === 'run') keepReadersRun(checked);
     if (!opts.json) console.log(`${report(lab, checked)}\n`);

@@ -96,6 +96,43 @@ export interface KernelSummary {
   labs: SummaryLab[];
 }
 
+/** A lab that ran, as a summary keeps it: each claim's verdict and observed value. */
+export function summaryEntry(id: string, claims: readonly SummaryClaim[]): SummaryLab {
+  return {
+    id,
+    status: 'ran',
+    exitCode: 0,
+    claims: claims.map((c) => ({
+      id: c.id,
+      holds: c.holds,
+      ...('observed' in c ? { observed: c.observed } : {}),
+      expected: c.expected,
+      beforeChange: c.beforeChange,
+      cost: c.cost,
+    })),
+  };
+}
+
+/**
+ * After `npm run labs:record`: the primary kernel's summary takes the new verdicts, so that it
+ * keeps describing the recordings beside the labs. Recording on a kernel other than the one the
+ * summary names is refused in words (the recordings would then mix kernels); returns that
+ * warning, or undefined.
+ */
+export function updatePrimarySummary(
+  run: LabRun,
+  entry: SummaryLab,
+  root: string = REPO_DIR,
+): string | undefined {
+  const primary = readSummaries(root).find((s) => s.primary);
+  if (!primary) return undefined;
+  if (primary.release !== run.kernel.release) {
+    return `${summaryPath(primary.name)} describes ${primary.release}, this kernel is ${run.kernel.release}: run \`npm run labs:matrix -- --kernels host\` to make this kernel the primary one`;
+  }
+  writeSummary({ ...primary, recordedAt: run.recordedAt, labs: [entry] }, root);
+  return undefined;
+}
+
 /** Where a kernel's summary lives, relative to the repository root. */
 export function summaryPath(kernel: string): string {
   return `${KERNELS_DIR}/${kernel}/summary.json`;
