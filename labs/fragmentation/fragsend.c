@@ -47,14 +47,7 @@ int main(int argc, char **argv) {
   uh->len = htons((uint16_t)ulen);
   uh->check = 0;
   for (long i = 0; i < size; i++) datagram[8 + i] = (uint8_t)('a' + i % 26);
-  uint8_t pseudo[12];
-  memcpy(pseudo, &src, 4);
-  memcpy(pseudo + 4, &dst, 4);
-  pseudo[8] = 0;
-  pseudo[9] = IPPROTO_UDP;
-  pseudo[10] = (uint8_t)(ulen >> 8);
-  pseudo[11] = (uint8_t)ulen;
-  uint16_t check = fold(sum16(datagram, ulen, sum16(pseudo, 12, 0)));
+  uint16_t check = pseudo_checksum(datagram, ulen, src.s_addr, dst.s_addr, IPPROTO_UDP);
   uh->check = htons(check ? check : 0xffff);
 
   int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
@@ -65,17 +58,8 @@ int main(int argc, char **argv) {
   for (size_t off = 0; off < ulen; off += FRAG_DATA, count++) {
     size_t len = ulen - off < FRAG_DATA ? ulen - off : FRAG_DATA;
     int mf = off + len < ulen;
-    struct iphdr *ip = (struct iphdr *)packet;
-    memset(ip, 0, sizeof *ip);
-    ip->version = 4;
-    ip->ihl = 5;
-    ip->ttl = 64;
-    ip->protocol = IPPROTO_UDP;
-    ip->id = htons((uint16_t)id);
-    ip->frag_off = htons((uint16_t)((mf ? IP_MF : 0) | (off / 8)));
-    ip->saddr = src.s_addr;
-    ip->daddr = dst.s_addr;
-    ip->tot_len = htons((uint16_t)(20 + len));
+    ipv4_header(packet, src.s_addr, dst.s_addr, IPPROTO_UDP, 20 + len, (uint16_t)id,
+                (uint16_t)((mf ? IP_MF : 0) | (off / 8)));
     memcpy(packet + 20, datagram + off, len);
     int send_it = count != skip;
     if (send_it) {

@@ -60,25 +60,8 @@ static int send_syns(int argc, char **argv) {
     memcpy(o, opts, sizeof opts);
     memcpy(o + 8, &tsval, 4);
     uint32_t s = htonl(src + (uint32_t)i);
-    uint8_t pseudo[12];
-    memcpy(pseudo, &s, 4);
-    memcpy(pseudo + 4, &dst.s_addr, 4);
-    pseudo[8] = 0;
-    pseudo[9] = IPPROTO_TCP;
-    pseudo[10] = 0;
-    pseudo[11] = 40;
-    uint16_t check = htons(fold(sum16(t, 40, sum16(pseudo, 12, 0))));
-    memcpy(t + 16, &check, 2);
-
-    struct iphdr *ip = (struct iphdr *)pkt;
-    ip->version = 4;
-    ip->ihl = 5;
-    ip->ttl = 64;
-    ip->protocol = IPPROTO_TCP;
-    ip->frag_off = htons(IP_DF);
-    ip->tot_len = htons(sizeof pkt);
-    ip->saddr = s;
-    ip->daddr = dst.s_addr; /* id 0 and the header checksum are filled in by the kernel */
+    set_tcp_checksum(t, 40, s, dst.s_addr);
+    ipv4_header(pkt, s, dst.s_addr, IPPROTO_TCP, sizeof pkt, 0, IP_DF);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = dst};
     if (sendto(raw, pkt, sizeof pkt, 0, (struct sockaddr *)&to, sizeof to) < 0) die("sendto");
   }

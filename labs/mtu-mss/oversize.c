@@ -68,26 +68,9 @@ int main(int argc, char **argv) {
   t[14] = 0x01;        /* window 502 (scaled by the negotiated shift) */
   t[15] = 0xf6;
   for (long i = 0; i < size; i++) t[20 + i] = (uint8_t)('A' + i % 26);
-  uint8_t pseudo[12];
-  memcpy(pseudo, &local.sin_addr, 4);
-  memcpy(pseudo + 4, &peer->sin_addr, 4);
-  pseudo[8] = 0;
-  pseudo[9] = IPPROTO_TCP;
-  pseudo[10] = (uint8_t)(tcplen >> 8);
-  pseudo[11] = (uint8_t)tcplen;
-  uint16_t check = htons(fold(sum16(t, tcplen, sum16(pseudo, 12, 0))));
-  memcpy(t + 16, &check, 2);
-
-  struct iphdr *ip = (struct iphdr *)packet;
-  ip->version = 4;
-  ip->ihl = 5;
-  ip->ttl = 64;
-  ip->protocol = IPPROTO_TCP;
-  ip->frag_off = htons(IP_DF);
-  ip->id = htons(1);
-  ip->saddr = local.sin_addr.s_addr;
-  ip->daddr = peer->sin_addr.s_addr;
-  ip->tot_len = htons((uint16_t)(20 + tcplen));
+  set_tcp_checksum(t, tcplen, local.sin_addr.s_addr, peer->sin_addr.s_addr);
+  ipv4_header(packet, local.sin_addr.s_addr, peer->sin_addr.s_addr, IPPROTO_TCP, 20 + tcplen, 1,
+              IP_DF);
 
   int raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (raw < 0) die("socket(SOCK_RAW)");
