@@ -192,16 +192,24 @@ ${'Another paragraph that stands for the explanation around a lab card in a real
  */
 function bareStarlight(n: number): string {
   const dir = mkdtempSync(join(root, 'node_modules/.cache', 'budget-bare-'));
+  // Astro finds the component packages to compile (not externalise) through the dependencies
+  // the project declares; without Starlight listed, its virtual modules reach Node and fail.
+  const deps = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies;
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ name: 'bare', type: 'module', private: true }),
+    JSON.stringify({
+      name: 'bare',
+      type: 'module',
+      private: true,
+      dependencies: { astro: deps.astro, '@astrojs/starlight': deps['@astrojs/starlight'] },
+    }),
   );
   writeFileSync(
     join(dir, 'astro.config.mjs'),
     `import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
 export default defineConfig({
-  integrations: [starlight({ title: 'Bare', sidebar: [{ label: 'Pages', autogenerate: { directory: 'p' } }] })],
+  integrations: [starlight({ title: 'Bare', sidebar: [{ label: 'Pages', items: [{ autogenerate: { directory: 'p' } }] }] })],
 });
 `,
   );
