@@ -83,6 +83,15 @@ export function sourceText(path: string): string {
  * imports.
  */
 export function referencedFiles(path: string): string[] {
+  let found = referenced.get(path);
+  if (!found) referenced.set(path, (found = scanReferences(path)));
+  return found;
+}
+
+// Every source page asks for every file's references (its "referred by" list): scan each once.
+const referenced = new Map<string, string[]>();
+
+function scanReferences(path: string): string[] {
   const text = sourceText(path);
   const dir = path.split('/').slice(0, -1);
   const join = (rel: string) => {
@@ -109,6 +118,13 @@ export function referencedFiles(path: string): string[] {
 
 /** Every source file a reader can reach from the labs: each lab's file and probes, transitively. */
 export function publishedSources(): string[] {
+  published ??= findPublished();
+  return published;
+}
+
+let published: string[] | undefined;
+
+function findPublished(): string[] {
   const seen = new Set<string>();
   const visit = (path: string) => {
     if (seen.has(path) || !sources.has(path)) return;
