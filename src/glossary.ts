@@ -19,7 +19,7 @@ export const glossary: GlossaryTerm[] = [
     id: 'accept-queue',
     term: 'Accept queue',
     definition:
-      'Per listening socket, the completed connections waiting for `accept()`. `listen()`’s backlog caps it (backlog + 1 fit on Linux); `ss` shows its length as a listener’s Recv-Q. See [Handshakes](/handshakes/#the-syn-queue-and-the-accept-queue).',
+      'Per listening socket, the completed connections waiting for `accept()`. `listen()`’s backlog caps it (backlog + 1 fit on Linux); `ss` shows its length as a listener’s Recv-Q. See [Handshakes](/handshakes/accept-queue/#the-syn-queue-and-the-accept-queue).',
   },
   {
     id: 'ack',
