@@ -16,6 +16,8 @@ import { EXIT, LabError, usageError } from './_lib/errors.ts';
 import { buildProbe } from './_lib/probes.ts';
 import {
   kernelSeries,
+  readRecording,
+  readSummaries,
   REPO_DIR,
   summaryEntry,
   writeRecording,
@@ -23,7 +25,7 @@ import {
   type KernelSummary,
   type SummaryLab,
 } from './_lib/recordings.ts';
-import type { Result } from './_lib/result.ts';
+import { checkRun, type Result } from './_lib/result.ts';
 import type { Lab, LabRun } from './_lib/types.ts';
 import {
   availability,
@@ -45,6 +47,8 @@ recordings stay beside the labs).
 
 Options:
   --list                   the kernels it would use, whether each can run, what to install
+  --recheck                run nothing: after a claim changed, recompute every kernel's summary
+                           from its committed recordings (the facts stay what was observed)
   --kernels <a,b,...>      which of ${DEFAULT_KERNELS.join(', ')} (default: all)
   --kernel <vmlinuz>       a kernel of your own (with --modules <its lib/modules/<release> dir>)
   --modules <dir>
@@ -60,6 +64,7 @@ and apt-get to download the kernels. Exit codes: 0 ran (claims that differ are d
 
 interface Options {
   list: boolean;
+  recheck: boolean;
   kernels: Array<Kernel | string>;
   labs: Lab[];
   concurrency: number;
@@ -72,6 +77,7 @@ function parse(argv: string[]): Options | 'help' {
     argv,
     {
       list: { type: 'boolean', default: false },
+      recheck: { type: 'boolean', default: false },
       kernels: { type: 'string' },
       kernel: { type: 'string' },
       modules: { type: 'string' },
@@ -110,6 +116,7 @@ function parse(argv: string[]): Options | 'help' {
   }
   return {
     list: values.list,
+    recheck: values.recheck,
     kernels,
     labs: positionals.length ? selectLabs(positionals, labs, HELP.split('\n')[0]!) : labs,
     concurrency: intOption(values.concurrency, '--concurrency', 1, 8, HELP.split('\n')[0]!)!,
@@ -172,6 +179,28 @@ function outcome(lab: Lab, result: CommandResult): { entry: SummaryLab; run?: La
   };
 }
 
+/**
+ * `--recheck`: each kernel's summary recomputed with today's claims from the recordings it names.
+ * Nothing runs; a claim's new wording or bound is judged on what each kernel was seen to do.
+ */
+function recheck(selected: Lab[], root: string): number {
+  for (const summary of readSummaries(root)) {
+    const kernel = summary.primary ? undefined : summary.name;
+    const entries = summary.labs.flatMap((entry) => {
+      const lab = selected.find((l) => l.id === entry.id);
+      const run = lab && entry.status === 'ran' ? readRecording(lab.id, root, kernel) : undefined;
+      return lab && run ? [summaryEntry(lab.id, checkRun(lab, run).claims)] : [];
+    });
+    writeSummary({ ...summary, labs: entries }, root);
+    const held = entries.reduce((n, e) => n + e.claims.filter((c) => c.holds).length, 0);
+    const claims = entries.reduce((n, e) => n + e.claims.length, 0);
+    console.error(
+      `${summary.name}: ${entries.length} labs rechecked, ${held}/${claims} claims hold`,
+    );
+  }
+  return EXIT.ok;
+}
+
 async function runKernel(k: Kernel, opts: Options): Promise<KernelSummary> {
   const name = kernelSeries(k.release);
   const primary = k.kind === 'host';
@@ -219,6 +248,7 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   if (opts.list) return list(opts.kernels);
+  if (opts.recheck) return recheck(opts.labs, opts.out);
   mkdirSync(opts.out, { recursive: true });
   // Compile every probe on the host first: guests share this file system, and compiling under
   // emulation is slow.

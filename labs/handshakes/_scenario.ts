@@ -111,7 +111,9 @@ export async function raceScenario(ctx: LabContext, abortOnOverflow: 0 | 1, late
     RACE_PORT,
     RACE_FILLERS,
     late ? 1 : 0,
-    6000,
+    // How long the racer waits to read: it returns as soon as the greeting (or an error) comes;
+    // a loaded machine may complete the connection one SYN-ACK retransmission later, at 7 s.
+    20_000,
   ]);
   const connected = await racer.waitFor((e) => e.event === 'connected' && e.role === 'racer');
   await racer.waitFor('filled');

@@ -27,7 +27,7 @@ export default defineLab({
       (e) => e.event === 'accepted' && e.n === RACE_FILLERS + 1,
       8000,
     );
-    const read = await racer.waitFor('read', 8000);
+    const read = await racer.waitFor('read', 25_000);
     const packets = await capture.stop();
     const serverCounters = await counters(race.server);
     const clientCounters = await counters(race.client);
@@ -99,9 +99,16 @@ export default defineLab({
     },
     {
       id: 'dropped',
-      says: "The server drops the final ACK and the client's answer to the first SYN-ACK retransmission: ListenOverflows +2, and no RST.",
-      observe: (r) => [r.facts.listenOverflows, r.facts.rstCount, r.facts.embryonicRsts],
-      expect: { equals: [2, 0, 0] },
+      says: 'The server drops every answer the client sends while the queue is full, the final ACK and the answer to each SYN-ACK retransmission before accept() makes room: ListenOverflows counts each (2 when the room comes before the second retransmission), and nothing sends RST.',
+      observe: (r) => {
+        // Every SYN-ACK is answered once; only the answer to the last one finds room.
+        const dropped = (r.facts.synAcks as number) - 1;
+        const rsts = (r.facts.rstCount as number) + (r.facts.embryonicRsts as number);
+        return r.facts.listenOverflows === dropped && rsts === 0
+          ? dropped
+          : `${r.facts.listenOverflows} overflows for ${dropped} dropped answers, ${rsts} RST`;
+      },
+      expect: { atLeast: 2 },
     },
     {
       id: 'synack-1s',
@@ -117,9 +124,14 @@ export default defineLab({
     },
     {
       id: 'challenge',
-      says: 'The ESTABLISHED client answers each retransmitted SYN-ACK with an ACK (a challenge ACK, RFC 5961 §4): 2 of them.',
-      fact: 'clientSynChallenges',
-      expect: { equals: 2 },
+      says: 'The ESTABLISHED client answers each retransmitted SYN-ACK with an ACK (a challenge ACK, RFC 5961 §4): one per retransmission, at least 2.',
+      observe: (r) => {
+        const retransmissions = (r.facts.synAcks as number) - 1;
+        return r.facts.clientSynChallenges === retransmissions
+          ? retransmissions
+          : `${r.facts.clientSynChallenges} challenge ACKs for ${retransmissions} retransmissions`;
+      },
+      expect: { atLeast: 2 },
     },
     {
       id: 'completes',
@@ -135,9 +147,10 @@ export default defineLab({
     },
     {
       id: 'late',
-      says: 'It arrives about 3 s after connect() returned: the time the SYN-ACK timer took.',
-      fact: 'racerReadAfterS',
-      expect: { between: [2.7, 4.5] },
+      says: "It arrives right after the SYN-ACK retransmission whose answer completed the connection (3 s after connect() when accept() made room before it): the connection waited on the server's SYN-ACK timer.",
+      observe: (r) =>
+        round3((r.facts.racerReadAfterS as number) - (r.facts.synAckTimesS as number[]).at(-1)!),
+      expect: { between: [-0.05, 0.5] },
     },
   ],
 });

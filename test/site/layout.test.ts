@@ -16,7 +16,7 @@ const MAX_FIGURE_HEIGHT = 2000;
 describe.skipIf(!!site.skip)('reading the site', () => {
   const browser = useBrowser();
 
-  it.each(['/handshakes/', '/flow-control/'])(
+  it.each(['/handshakes/accept-queue/', '/flow-control/'])(
     'the table of contents of %s highlights where the reader is, scrolling down',
     async (path) => {
       const { page, close } = await openPage(browser(), path, {
