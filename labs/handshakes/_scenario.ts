@@ -1,6 +1,6 @@
 /**
  * What the Handshakes labs share: the accept-queue scenario (a listener with backlog 1 that never
- * calls accept(), and a client that starts four connections at once), the accept-queue race (a
+ * calls accept(); a client fills its queue, then starts two more connections), the accept-queue race (a
  * final ACK that reaches a full queue) and counter deltas.
  */
 import { counters, tcpSockets } from '../_lib/observe.ts';
@@ -27,14 +27,28 @@ export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 
 
   const listener = ctx.probe(server, 'probes/tcp-server.c', [SERVER, PORT, BACKLOG, 'hold']);
   await listener.waitFor('listening');
+  // First the connections that fit (backlog + 1), and only once the server has queued them the
+  // others: started all at once, a loaded machine can deliver every SYN before any handshake
+  // completes, and then all of them get SYN-ACKs (the queue was empty when each arrived).
+  const fillers = ctx.probe(client, 'probes/tcp-client.c', [SERVER, PORT, BACKLOG + 1, WATCH_MS]);
+  const filled = await fillers.waitFor('done', WATCH_MS + 10_000);
+  await waitUntil(
+    'the accept queue to fill',
+    async () => (await tcpSockets(server)).find((s) => s.state === 'LISTEN')?.recvQ === BACKLOG + 1,
+  );
   const connector = ctx.probe(client, 'probes/tcp-client.c', [
     SERVER,
     PORT,
-    CONNECTIONS,
+    CONNECTIONS - BACKLOG - 1,
     WATCH_MS,
     RETRANSMISSIONS,
   ]);
-  const done = await connector.waitFor('done', WATCH_MS + 10_000);
+  const extra = await connector.waitFor('done', WATCH_MS + 10_000);
+  const done = {
+    connected: (filled.connected as number) + (extra.connected as number),
+    pending: (filled.pending as number) + (extra.pending as number),
+    failed: (filled.failed as number) + (extra.failed as number),
+  };
   // The probe closes its pending connections right after "done": no SYN leaves after that, so
   // the counters and the capture agree however slowly the rest of the lab runs.
   await connector.waitFor('abandoned');
@@ -60,12 +74,11 @@ export async function acceptQueueScenario(ctx: LabContext, abortOnOverflow: 0 | 
       listenSendQ: listenerRow?.sendQ,
       serverEstablished: serverSockets.filter((s) => s.state === 'ESTAB').length,
       // Each connection's TCP_INFO state as the probe reported it when the watch ended.
-      clientStates: connector.events
+      clientStates: [...fillers.events, ...connector.events]
         .filter((e) => e.event === 'connected' || e.event === 'pending')
         .map((e) => String(e.state))
         .sort(),
-      droppedSyns:
-        tcpPackets.filter((p) => p.tcp.syn && !p.tcp.ack).length - (done.connected as number),
+      droppedSyns: tcpPackets.filter((p) => p.tcp.syn && !p.tcp.ack).length - done.connected,
       rstCount: tcpPackets.filter((p) => p.tcp.rst).length,
       synAckCount: tcpPackets.filter((p) => p.tcp.syn && p.tcp.ack).length,
       synRetransmitTimes: retransmits,
