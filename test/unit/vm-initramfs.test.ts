@@ -2,6 +2,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readNewc, writeNewc, type CpioEntry } from '../../labs/_lib/vm/cpio.ts';
+import { refuseHiddenPaths } from '../../labs/_lib/vm/index.ts';
 import { initramfsPlan, initScript, stage2Script } from '../../labs/_lib/vm/initramfs.ts';
 import {
   ModuleNotFoundError,
@@ -142,6 +143,15 @@ describe('initramfsPlan', () => {
       /^export PATH=\/usr\/local\/sbin:\/usr\/local\/bin:\/usr\/sbin:\/usr\/bin:\/sbin:\/bin /m,
     );
     expect(stage2).toContain('echo o > /proc/sysrq-trigger');
+    // A CI clone lives under the host's /tmp: the guest must not hide it behind a fresh tmpfs.
+    expect(stage2).not.toMatch(/^mount .* \/tmp\b/m);
+  });
+
+  it('refuses a checkout or cache the guest would hide behind its own mounts', () => {
+    expect(() => refuseHiddenPaths(['/tmp/ci-1234', '/root/.cache/x'])).not.toThrow();
+    expect(() => refuseHiddenPaths(['/run/user/0/book'])).toThrow(/under \/run, which the guest/);
+    expect(() => refuseHiddenPaths(['/tmp/ok', '/dev/shm/cache'])).toThrow(/under \/dev/);
+    expect(() => refuseHiddenPaths(['/running/book'])).not.toThrow();
   });
 });
 

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { cacheDir } from '../cache.ts';
 import { fileURLToPath } from 'node:url';
 import { detectAccel } from './accel.ts';
+import { EXIT, LabError } from '../errors.ts';
 import { GuestFailedError, GuestTimeoutError, panicLine } from './errors.ts';
 import { buildInitramfs } from './initramfs.ts';
 import type { Kernel, VmKernel } from './kernels.ts';
@@ -86,10 +87,30 @@ export function labCommand(id: string, extra: string[] = [], repo = REPO): Guest
   };
 }
 
+/**
+ * The guest sees the host's file system, except where it mounts its own: /proc, /sys, /dev and
+ * /run. A checkout or kernel cache there would vanish inside the guest; say so before booting.
+ */
+export function refuseHiddenPaths(paths: string[]): void {
+  for (const path of paths) {
+    const hidden = ['/proc', '/sys', '/dev', '/run'].find(
+      (m) => path === m || path.startsWith(`${m}/`),
+    );
+    if (hidden) {
+      throw new LabError(
+        EXIT.usage,
+        `${path} is under ${hidden}, which the guest mounts afresh: it would not see it.`,
+        'Run the matrix from a checkout (and cache) elsewhere, e.g. under /tmp or your home.',
+      );
+    }
+  }
+}
+
 /** Runs the commands under `kernel` (in one VM boot, or directly for the host) and collects their output. */
 export async function runInGuest(kernel: Kernel, opts: RunOptions): Promise<GuestResult> {
   const commands = opts.commands.map((c) => ({ ...c, env: { ...opts.env, ...c.env } }));
   if (kernel.kind === 'host') return runOnHost(kernel.release, commands, opts);
+  refuseHiddenPaths([REPO, kernel.modulesDir]);
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const accel =

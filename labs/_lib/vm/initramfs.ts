@@ -97,7 +97,8 @@ cd /
 fail() { echo "${MARK}fail $*"; echo o > /proc/sysrq-trigger; while :; do sleep 60; done; }
 mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs devtmpfs /dev || fail "mount proc, sys, dev"
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs -o mode=1777 shm /dev/shm || fail "mount devpts, shm"
-mount -t tmpfs -o mode=1777 tmp /tmp || fail "mount /tmp"
+# No tmpfs on /tmp: the overlaid root already writes there into the guest's memory, and a
+# checkout or cache under the host's /tmp (a CI clone) must stay visible to the guest.
 mkdir -p ${GUEST_SHARE} && mount -t 9p -o trans=virtio,version=9p2000.L,msize=${MSIZE} share ${GUEST_SHARE} || fail "mount the share"
 # The guest kernel autoloads veth, sch_netem, nf_tables ... with the host's modprobe, from here.
 mkdir -p /lib/modules/${k.release} && mount --bind ${q(k.modulesDir)} /lib/modules/${k.release} || fail "bind the modules"
