@@ -259,7 +259,7 @@ questions:
   - q: What does synthetic chapter ${i + 1} measure?
     a: The build cost of one more chapter with a lab card ([evidence](#lab-handshakes-three-way-handshake)).
   - q: Why does it reuse a recorded lab?
-    a: So that every page renders a real packet ladder, like a written chapter.
+    a: So that every page renders a real packet ladder, like a written chapter ([the card](#lab-handshakes-three-way-handshake)).
 ---
 
 import LabCard from '../../src/components/LabCard.astro';

@@ -25,7 +25,10 @@ export const evidenceRef = z
 /** One interview question with a short model answer in Markdown that links to its evidence. */
 export const questionSchema = z.strictObject({
   q: text('question `q`'),
-  a: text('answer `a`'),
+  a: text('answer `a`').regex(
+    /\]\((#|\/)[^)\s]+\)/,
+    'answer `a` must link its evidence: a lab card "(#lab-…)" or a section "(#…)" or "(/chapter/page/#…)"',
+  ),
 });
 
 /** A claim from common notes that a lab contradicts, what the lab shows instead, and where. */

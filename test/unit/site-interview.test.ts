@@ -16,6 +16,8 @@ describe('frontmatter questions and myths', () => {
     [{ q: 'Why?' }, /answer `a`/],
     [{ q: 'Why?', a: '   ' }, /must not be empty/],
     [{ q: 'Why?', a: 'Because.', answer: 'typo' }, /answer/],
+    [{ q: 'Why?', a: 'Because the kernel says so.' }, /must link its evidence/],
+    [{ q: 'Why?', a: 'See [RFC 9293](https://www.rfc-editor.org/rfc/rfc9293).' }, /evidence/],
   ])('rejects %j with a message naming the field', (input, message) => {
     const result = questionSchema.safeParse(input);
     expect(result.success).toBe(false);
