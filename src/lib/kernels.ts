@@ -159,3 +159,40 @@ export function kernelDifferences(): KernelDifference[] {
 
 const show = (v: unknown) =>
   v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** The /kernels/ heading over the chapters' differences. */
+export const DIFFERENCES = { slug: 'differences', label: 'Where the kernels differ' };
+
+/** One heading of /kernels/ and the rows under it. */
+export interface DifferenceGroup {
+  /** The heading's anchor. */
+  slug: string;
+  label: string;
+  rows: KernelDifference[];
+}
+
+/**
+ * /kernels/ in sections: real differences by chapter, in reading order; and apart, the claims that
+ * bound a cost (a time), which emulation slows without the kernel behaving differently.
+ */
+export function differenceGroups(chapters: ReadonlyArray<{ slug: string; label: string }>): {
+  byChapter: DifferenceGroup[];
+  costs: DifferenceGroup;
+} {
+  const all = kernelDifferences();
+  const real = all.filter((r) => !r.cost);
+  return {
+    byChapter: chapters
+      .map((c) => ({
+        slug: `differences-${c.slug}`,
+        label: c.label,
+        rows: real.filter((r) => r.labId.startsWith(`${c.slug}/`)),
+      }))
+      .filter((g) => g.rows.length),
+    costs: {
+      slug: 'emulation-costs',
+      label: 'Timings under emulation',
+      rows: all.filter((r) => r.cost),
+    },
+  };
+}

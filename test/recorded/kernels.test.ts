@@ -16,6 +16,8 @@ import {
   REPO_DIR,
 } from '../../labs/_lib/recordings.ts';
 import { checkRun } from '../../labs/_lib/result.ts';
+import { chapters } from '../../content/chapters.ts';
+import { differenceGroups } from '../../src/lib/kernels.ts';
 
 const summaries = readSummaries();
 
@@ -57,5 +59,28 @@ describe.each(summaries.map((s) => [s.name, s] as const))('kernel %s', (name, su
   });
   it.each(versionAware)('%s holds on this kernel (it names its kernel change)', (_id, claim) => {
     expect(claim?.holds).toBe(true);
+  });
+});
+
+describe('/kernels/', () => {
+  const { byChapter, costs } = differenceGroups(chapters);
+  const listed = [...byChapter.flatMap((g) => g.rows), ...costs.rows];
+
+  it('lists every claim that does not hold on some kernel, so each "differs" count has its rows', () => {
+    const failing = summaries.flatMap((s) =>
+      s.labs.flatMap((l) => l.claims.filter((c) => !c.holds).map((c) => `${l.id}#${c.id}`)),
+    );
+    expect(failing.length).toBeGreaterThan(0);
+    for (const id of failing) expect(listed.map((r) => `${r.labId}#${r.claimId}`)).toContain(id);
+  });
+
+  it('keeps claims that bound a cost apart from kernel differences', () => {
+    expect(costs.rows.length).toBeGreaterThan(0);
+    for (const row of costs.rows) {
+      expect(
+        labs.find((l) => l.id === row.labId)?.claims.find((c) => c.id === row.claimId)?.cost,
+      ).toBe(true);
+    }
+    expect(byChapter.flatMap((g) => g.rows).some((r) => r.cost)).toBe(false);
   });
 });

@@ -4,7 +4,11 @@
  * on it, every chapter shows its lab cards with a ladder and ends with interview questions, and
  * every recorded capture downloads as a pcap file.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chapters } from '../../content/chapters.ts';
+import { differenceGroups } from '../../src/lib/kernels.ts';
 import {
   chapterPagePaths,
   chapterPaths,
@@ -146,6 +150,17 @@ describe.skipIf(!!site.skip)(`the built site${site.skip ? ` (skipped: ${site.ski
       ).toBeGreaterThan(0);
     },
   );
+
+  it('lists on /kernels/ every claim that differs between kernels, under the heading it belongs to', () => {
+    const html = readFileSync(join(site.dir, 'kernels', 'index.html'), 'utf8');
+    const { byChapter, costs } = differenceGroups(chapters);
+    for (const group of [...byChapter, ...(costs.rows.length ? [costs] : [])]) {
+      const after = html.split(`id="${group.slug}"`)[1];
+      expect(after, `#${group.slug}`).toBeDefined();
+      const table = after!.split('</table>')[0]!;
+      expect(table.match(/<tr/g)?.length, `rows under #${group.slug}`).toBe(group.rows.length + 1);
+    }
+  });
 
   it('serves every recorded capture as a pcap file Wireshark can open', async () => {
     const captures = [
