@@ -1,6 +1,8 @@
 /**
  * Budgets, measured and printed (not asserted): `npm run budgets [-- --synthetic 100,500]`.
  *
+ * `--runs N` (default 3) builds each synthetic and bare pair N times, alternately, for medians.
+ *
  * 1. Builds the real site (as `npm run build` does) and times it.
  * 2. For every page: JavaScript it loads up front (its <script> tags plus every module those
  *    import statically), and its total transfer (HTML, stylesheets, up-front JS, images, icon),
@@ -35,11 +37,28 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
 const root = process.cwd();
-const { values } = parseArgs({ options: { synthetic: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: {
+    synthetic: { type: 'string', default: '500' },
+    // One build pair is at the mercy of a noisy machine (one ratio moved 1.35x to 1.49x between
+    // runs): build the pair several times, alternately, and quote the median ratio.
+    runs: { type: 'string', default: '3' },
+  },
+});
 const syntheticCounts = values.synthetic
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
+  console.error(`budgets: --runs must be a whole number from 1 to 20, not "${values.runs}"`);
+  process.exit(2);
+}
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 /** Builds the project at `cwd` into `outDir`; returns seconds, or throws with the build's last lines. */
 function build(cwd: string, outDir: string): number {
@@ -346,30 +365,38 @@ const rows: string[][] = [];
 for (const n of syntheticCounts) {
   const dir = syntheticProject(n);
   try {
-    const seconds = build(dir, join(dir, 'dist'));
-    const pageCount = readdirSync(join(dir, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
-      (f) => f.endsWith('index.html'),
-    ).length;
-    const sample = join(dir, 'dist', 'synthetic-001', 'index.html');
-    const bare = bareStarlight(pageCount - 1);
-    let bareSeconds = 0;
+    const times: number[] = [];
+    const bareTimes: number[] = [];
+    let pageCount = 0;
+    let bare: string | undefined;
     let bareJs = 0;
     try {
-      bareSeconds = build(bare, join(bare, 'dist'));
-      const page = measurePages(join(bare, 'dist')).pages.find((p) => p.path === '/p/page-0001/');
+      for (let run = 1; run <= runs; run++) {
+        console.error(`synthetic ${n}: build pair ${run} of ${runs}`);
+        times.push(build(dir, join(dir, 'dist')));
+        pageCount = readdirSync(join(dir, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
+          (f) => f.endsWith('index.html'),
+        ).length;
+        bare ??= bareStarlight(pageCount - 1);
+        bareTimes.push(build(bare, join(bare, 'dist')));
+      }
+      const page = measurePages(join(bare!, 'dist')).pages.find((p) => p.path === '/p/page-0001/');
       bareJs = page?.jsBytes ?? 0;
     } finally {
-      rmSync(bare, { recursive: true, force: true });
+      if (bare) rmSync(bare, { recursive: true, force: true });
     }
+    const sample = join(dir, 'dist', 'synthetic-001', 'index.html');
     const generated = measurePages(join(dir, 'dist')).pages.find(
       (p) => p.path === '/synthetic-001/',
     );
+    const ratios = times.map((t, i) => t / bareTimes[i]!);
     rows.push([
       String(n),
       String(pageCount),
-      `${seconds.toFixed(1)} s`,
-      `${bareSeconds.toFixed(1)} s`,
-      `${(seconds / bareSeconds).toFixed(2)}x`,
+      `${median(times).toFixed(1)} s`,
+      `${median(bareTimes).toFixed(1)} s`,
+      `${median(ratios).toFixed(2)}x`,
+      runs > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x` : '—',
       existsSync(sample) ? kb(size(sample)) : '—',
       generated ? kb(generated.jsBytes) : '—',
       kb(bareJs),
@@ -380,7 +407,7 @@ for (const n of syntheticCounts) {
 }
 if (rows.length) {
   console.log(
-    `\nSynthetic sites: the real project plus N generated chapters (lab card, questions, sidebar entry each),\nagainst a bare Starlight site with as many pages of the same prose, built in the same run\n`,
+    `\nSynthetic sites: the real project plus N generated chapters (lab card, questions, sidebar entry each),\nagainst a bare Starlight site with as many pages of the same prose, built alternately in the same run\n(${runs} pair${runs > 1 ? 's' : ''}; times and ratio are medians, the ratio pair by pair)\n`,
   );
   console.log(
     table(
@@ -390,6 +417,7 @@ if (rows.length) {
         'build time',
         'bare Starlight',
         'ratio',
+        'ratio range',
         'HTML of one generated chapter',
         'its JS up front',
         'bare page JS up front',
