@@ -7,7 +7,9 @@
  * for a worker given every file.
  *
  * The worker runs src/lib/highlight-worker.ts from the project root with Node's own TypeScript
- * support; if it cannot start or fails, the files it did not finish are highlighted in-thread.
+ * support; if it cannot start or fails, the files it did not finish are highlighted in-thread. It
+ * stays referenced until it has posted every file: a page waiting on it must keep Node running.
+ * For builds only: a dev server asked for one page would make it wait behind the files before it.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -49,7 +51,6 @@ function start(files: SourceFile[]): Map<string, Promise<string>> {
     const worker = new Worker(join(process.cwd(), 'src/lib/highlight-worker.ts'), {
       workerData: { files: handed },
     });
-    worker.unref();
     worker.on('message', ({ path, html }: { path: string; html: string }) => {
       settle.get(path)?.(html);
       settle.delete(path);
