@@ -8,7 +8,7 @@ import { defineRouteMiddleware } from '@astrojs/starlight/route-data';
 import { findLab } from '../labs/index.ts';
 import { chapters } from '../content/chapters.ts';
 import { endSections } from './lib/chapter-end.ts';
-import { DIFFERENCES, differenceGroups } from './lib/kernels.ts';
+import { DIFFERENCES, differenceGroups, kernels } from './lib/kernels.ts';
 import { labAnchor } from './lib/pages.ts';
 import { withLabCards } from './lib/toc.ts';
 
@@ -20,7 +20,8 @@ export const onRequest = defineRouteMiddleware((context) => {
     const lab = findLab(id);
     return lab ? { slug: labAnchor(id), text: lab.title } : undefined;
   });
-  if (route.id === 'kernels') {
+  // KernelMatrix draws these headings once some kernel is recorded.
+  if (route.id === 'kernels' && kernels().length) {
     const { byChapter, costs } = differenceGroups(chapters);
     const entry = (g: { slug: string; label: string }, depth: number) => ({
       depth,
